@@ -1,0 +1,252 @@
+"""What each figure in running text measures: indicator, role and direction.
+
+A figure's *lead* is the text between the start of its clause (or the previous figure
+in the clause) and the figure. The lead names the indicator (收入合计1773.84万元), says
+the role (比上年减少 -> a delta downwards) or is empty, in which case the figure speaks
+of the same thing as the figure before it (…，增长20%). A count may instead name what
+it counts after it (54个屋场党小组). Table cells are handled by `tables.py`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import regex
+
+from .model import Figure
+from .patterns import Patterns
+from .structure import Layout
+
+_CLAUSE_BOUNDARY = "，,；;。：:！？!?\n|｜"
+_EDGE_PUNCT = "、，,：:；;。（(）)—-－·. \u3000\t"
+_DE = "的"
+_SUBJECT_LIST = regex.compile(r"[、和及与]")
+_DATED_PREFIX = regex.compile(r"^.*?(?:19|20)\d{2}年度?(?:末|底|初)?")
+_HARD_STOP = regex.compile(r"[，,。；;：:\n|｜]")
+
+
+def _strip_edges(s: str) -> str:
+    s = s.strip(_EDGE_PUNCT)
+    if s.endswith("“") or s.endswith("‘"):
+        s = s[:-1]
+    if s.count("“") > s.count("”") and s.startswith("“"):
+        s = s[1:]
+    if s.count("”") > s.count("“") and s.endswith("”"):
+        s = s[:-1]
+    return s.strip(_EDGE_PUNCT)
+
+
+class Context:
+    """Indicators and roles for the figures of one text."""
+
+    def __init__(self, patterns: Patterns, text: str, scan: str, layout: Layout, tokenizer):
+        self.p = patterns
+        self.text = text
+        self.scan = scan
+        self.layout = layout
+        self.tk = tokenizer
+
+    # -- entry point -------------------------------------------------------------
+    def annotate(self, figures: list[Figure]) -> list[Figure]:
+        self._all = figures
+        out: list[Figure] = []
+        anchor: Figure | None = None          # last figure that named its own indicator
+        prev: Figure | None = None
+        for f in figures:
+            s_start, s_end = self.layout.sentence_at(f.start)
+            if prev is None or prev.end <= s_start:
+                anchor = None
+                prev_end = s_start
+            else:
+                prev_end = prev.end
+            clause_start = self._clause_start(f.start, s_start)
+            lead_start = max(clause_start, prev_end)
+            lead = self.scan[lead_start:f.start]
+            role, direction, subject = self._role(f, lead, s_start, clause_start, prev)
+            indicator, own = self._indicator(f, subject, lead, anchor, figures, out)
+            g = replace(f, indicator=indicator, role=role, direction=direction,
+                        sentence=self.text[s_start:s_end].strip())
+            if own:
+                anchor = g
+            out.append(g)
+            prev = f
+        return out
+
+    def _clause_start(self, pos: int, floor: int) -> int:
+        i = pos - 1
+        while i >= floor and self.scan[i] not in _CLAUSE_BOUNDARY:
+            i -= 1
+        return i + 1
+
+    # -- role and direction --------------------------------------------------------
+    def _role(self, f: Figure, lead: str, s_start: int, clause_start: int, prev: Figure | None):
+        """(role, direction, the part of the lead that names the subject)."""
+        cues = self.p.cues
+        up, down = cues["change_up"].search(lead), cues["change_down"].search(lead)
+        if up or down:
+            m = up or down
+            role = "growth_rate" if f.kind == "percent" else "delta"
+            subject = cues["comparison"].sub("", lead[: m.start()])
+            return role, "+" if up else "-", subject
+        if cues["saving"].search(lead) and f.kind != "percent":
+            return "delta", "-", cues["saving"].sub("", lead)
+        prior = cues["prior"].search(lead)
+        if prior and not cues["comparison"].search(lead[prior.end():]):
+            inside = regex.sub(r"^(?:比|较|由|从)?(?:上年|去年|上一年度?|上年度)(?:同期)?(?:的|为|是)?", "",
+                               lead[prior.start():])
+            return "prior", "", inside or lead[: prior.start()]
+        sentence_before = self.scan[s_start:f.start]
+        after = self.scan[f.end: f.end + 4]
+        if cues["total"].search(lead) or (f.kind != "percent" and after.lstrip("，,：:（(").startswith(("其中", "包括"))):
+            return "total", "", lead
+        if cues["weight"].search(lead):
+            return "weight", "", lead
+        if f.kind == "score" and cues["score"].search(lead):
+            return "score", "", lead
+        for role in ("execution_rate", "executed", "budget"):
+            wanted = "percent" if role == "execution_rate" else "money"
+            if cues[role].search(lead) and f.kind == wanted:
+                return role, "", lead
+        if f.kind == "score" and self.scan[f.start - 1: f.start] in ("（", "("):
+            return "weight", "", lead
+        if self._in_parentheses_after(prev, f) or (
+                cues["parts_follow"].search(sentence_before) and self._after_total_like(f, s_start)):
+            return "part", "", lead
+        heading = self.layout.heading_at(f.start)
+        if cues["target"].search(lead) or (heading and cues["target_section"].search(heading.title)):
+            return "target", "", lead
+        if cues["actual"].search(lead):
+            return "actual", "", lead
+        return "", "", lead
+
+    def _in_parentheses_after(self, prev: Figure | None, f: Figure) -> bool:
+        """基本支出2,418.65万元（人员经费2,106.37万元、…）: parts in parentheses after a total."""
+        if prev is None or prev.end >= len(self.scan) or self.scan[prev.end] not in "（(":
+            return False
+        return not regex.search(r"[)）]", self.scan[prev.end:f.start])
+
+    def _after_total_like(self, f: Figure, s_start: int) -> bool:
+        """A part follows a figure of the same kind earlier in the sentence (the total)."""
+        cue = None
+        for cue in self.p.cues["parts_follow"].finditer(self.scan, s_start, f.start):
+            pass
+        return cue is not None and any(
+            g.kind == f.kind and s_start <= g.start < cue.start() for g in self._all)
+
+    # -- indicator -------------------------------------------------------------------
+    def _indicator(self, f: Figure, subject: str, lead: str, anchor: Figure | None,
+                   figures: list[Figure], done: list[Figure]) -> tuple[str, bool]:
+        """(indicator, whether the figure named it itself rather than inheriting it)."""
+        share = self.p.cues["share"].search(lead.strip())
+        if share and anchor is not None and f.kind == "percent":
+            whole = self._clean(share.group("whole"))
+            base = anchor.indicator
+            return (f"{base}占{whole}比例" if whole else f"{base}占比"), False
+        listed = self._listed_before(f)
+        if listed:
+            return listed, True
+        if f.kind == "count":
+            counted = self._counted_after(f)
+            if counted:
+                return counted, True
+        name = self._clean(subject)
+        if self.p.cues["respectively"].search(lead.strip()) or (not name and self._respective(f, done)):
+            listed = self._respective(f, done)
+            if listed:
+                return listed, True
+        if name:
+            return name, True
+        if anchor is not None:
+            return anchor.indicator, False
+        return "", False
+
+    def _clean(self, lead: str) -> str:
+        """Trim a lead to the words naming what is measured."""
+        p = self.p
+        s = lead
+        for _ in range(3):
+            before = s
+            s = _strip_edges(s)
+            dated = _DATED_PREFIX.match(s)
+            if dated and len(s) - dated.end() >= 2:
+                s = s[dated.end():]
+            s = p.lead_drop.sub("", s)
+            s = p.cues["comparison"].sub("", s)
+            if _DE in s:
+                head, _, tail = s.rpartition(_DE)
+                s = tail if len(_strip_edges(tail)) >= 2 else head
+            s = self._trim_words(_strip_edges(s))
+            if s == before:
+                break
+        if len(s) > p.max_indicator_chars:
+            s = self._keep_tail(s, p.max_indicator_chars)
+        return _strip_edges(s)
+
+    def _trim_words(self, s: str) -> str:
+        """Drop filler words at the end (为, 达到) and everything up to the last verb
+        that still leaves a noun (湾场内安装照明路灯 -> 照明路灯)."""
+        if not s:
+            return s
+        tokens = list(self.tk.tokenize(s, HMM=False))
+        while tokens and tokens[-1][0] in self.p.tail_words:
+            tokens.pop()
+        if not tokens:
+            return ""
+        end = tokens[-1][2]
+        start = 0
+        for word, w_start, w_end in tokens[:-1]:
+            if word in self.p.verbs and end - w_end >= 2:
+                start = w_end
+        return s[start:end]
+
+    def _keep_tail(self, s: str, limit: int) -> str:
+        for word, start, _ in self.tk.tokenize(s, HMM=False):
+            if len(s) - start <= limit:
+                return s[start:]
+        return s[-limit:]
+
+    def _counted_after(self, f: Figure) -> str:
+        """54个屋场党小组: the noun right after a count names what is counted; in
+        五位眼界宽、思路活的乡贤能人 it is the noun after the last 的."""
+        window = self.scan[f.end: f.end + 30]
+        hard = _HARD_STOP.search(window)
+        window = window[: hard.start()] if hard else window
+        if _DE in window:
+            window = window.rpartition(_DE)[2]
+        kept = []
+        for word, start, end in self.tk.tokenize(window[:16], HMM=False):
+            if word in self.p.verbs or self.p.after_stop.fullmatch(word) or len(kept) == 3:
+                break
+            kept.append(word)
+        noun = "".join(kept)
+        return noun if len(noun) >= 2 else ""
+
+    def _listed_before(self, f: Figure) -> str:
+        """镇、村两级; 白沙、仁义两镇: a count of a listed set is indicated by the list."""
+        unit = self.p.units.get(f.unit)
+        if unit is None or unit.needs != "listed":
+            return ""
+        m = regex.search(r"((?:\p{Han}{1,8}、)+\p{Han}{1,8})$", self.scan[max(0, f.start - 40):f.start])
+        return self._clean(m.group(1)) if m else ""
+
+    def _respective(self, f: Figure, done: list[Figure]) -> str:
+        """A、B和C分别为x、y和z: the i-th number belongs to the i-th subject."""
+        s_start, _ = self.layout.sentence_at(f.start)
+        window = self.scan[s_start:f.start]
+        m = regex.search(r"(?:分别(?:为|是|达到?|有)?|依次为)", window)
+        if not m:
+            return ""
+        head = window[: m.start()]
+        head = regex.split(r"[，,；;：:]", head)
+        subject_text = head[-1] if head[-1].strip() else (head[-2] if len(head) > 1 else "")
+        subject_text = regex.sub(r"^.*?(?:为|是|有)(?=[^为是有]*[、和及与])", "", subject_text)
+        subjects = [self._clean(x) for x in _SUBJECT_LIST.split(subject_text)]
+        subjects = [x for x in subjects if x]
+        numbers = [g for g in done if g.start >= s_start + m.end()] + [f]
+        if len(subjects) >= 2 and len(numbers) <= len(subjects):
+            return subjects[len(numbers) - 1]
+        return ""
+
+
+def annotate(figures: list[Figure], text: str, scan: str, layout: Layout, patterns: Patterns,
+             tokenizer) -> list[Figure]:
+    return Context(patterns, text, scan, layout, tokenizer).annotate(figures)

@@ -1,0 +1,583 @@
+"""Turn one input file (.txt, .docx, .pdf) into a `Document`, or raise `InputError`.
+
+Text files are kept exactly as decoded, so offsets index the file itself. Word and PDF
+files are rendered to lines: one paragraph per line, one table row per line as
+`cell | cell | cell`. PDF text comes from pypdfium2 (fast); pdfplumber is opened only for
+pages that draw lines (to read ruled tables) or whose text pypdfium2 cannot decode. The
+PDF cleaning undoes what extraction damages (spaces around Chinese, lines broken as
+printed, page footers) and nothing else: numbers and units come back whole.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .model import Document
+
+log = logging.getLogger(__name__)
+
+FORMATS: dict[str, str] = {".txt": "txt", ".pdf": "pdf", ".docx": "docx"}
+
+_SAVE_AS = "save it as .docx or PDF"
+_ADVICE = {
+    ".doc": f"old binary Word file (.doc): {_SAVE_AS}",
+    ".wps": f"WPS document (.wps): {_SAVE_AS}",
+    ".rtf": f"RTF file: {_SAVE_AS}",
+    ".odt": f"OpenDocument text (.odt): {_SAVE_AS}",
+    ".docm": f"macro-enabled Word file (.docm): {_SAVE_AS}",
+    ".ofd": "OFD file: export it as PDF",
+    ".xls": "spreadsheet: export it as PDF", ".xlsx": "spreadsheet: export it as PDF",
+    ".et": "spreadsheet: export it as PDF",
+}
+_IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
+_MAGIC = ((b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive (.docx?)"),
+          (b"\xd0\xcf\x11\xe0", "an old Word/WPS file (.doc/.wps)"), (b"{\\rtf", "an RTF file"))
+
+
+def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024) -> Document:
+    """Read `path` by its suffix; every problem with the file itself is an `InputError`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        if suffix in _ADVICE:
+            raise InputError(f"unsupported format: {_ADVICE[suffix]}")
+        if suffix in _IMAGES:
+            raise InputError("image file: OCR needed (not supported yet); or supply the PDF/docx")
+        raise InputError(f"unsupported file type {suffix or '(none)'!r}: expected .txt, .docx or .pdf")
+    data = _read_bytes(path, max_bytes)
+    if fmt == "txt":
+        text, encoding = decode_text(data)
+        return Document(doc_id, str(path), fmt, text, encoding)
+    if fmt == "docx":
+        return Document(doc_id, str(path), fmt, *_docx_text(data))
+    text, starts, synthetic = _pdf_text(data)
+    return Document(doc_id, str(path), fmt, text, "", tuple(starts), frozenset(synthetic))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f}" if n >= 2**20 else f"{n / 2**20:.3g}"
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file too large: {_mb(size)} MB > limit {_mb(max_bytes)} MB")
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read file: {e.strerror or e}") from e
+    if not data:
+        raise InputError("empty file")
+    return data
+
+
+# ---------------------------------------------------------------- plain text
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_GB = {"gb18030", "gbk", "gb2312", "hz", "cp936"}
+_BIG5 = {"big5", "big5hkscs", "cp950"}
+_OK_CONTROLS = set("\t\n\r\f\v")
+_CANNOT = "cannot decode: not UTF-8, GB18030 or UTF-16"
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Bytes -> (text, encoding): a BOM decides, else strict UTF-8, else the detector."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode("utf-8" if enc == "utf-8-sig" else enc)
+            except UnicodeDecodeError as e:
+                raise InputError(f"cannot decode: a {enc} byte-order mark, but invalid {enc} "
+                                 f"at byte {e.start + len(bom)}") from e
+            return _check_text(text, enc), enc
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"binary data, not text: the file is {what}")
+    try:
+        return _check_text(data.decode("utf-8"), "utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" not in data and _control_share(data) > 0.01:
+        raise InputError(f"binary data, not text: {_control_share(data):.0%} control bytes")
+    enc = _guess_encoding(data)
+    if enc is None:
+        raise InputError(f"binary data, not text: NUL bytes" if b"\x00" in data else _CANNOT)
+    try:
+        return _check_text(data.decode(enc), enc), enc
+    except UnicodeDecodeError as e:
+        raise InputError(f"{_CANNOT} (looked like {enc}, invalid at byte {e.start})") from e
+
+
+def _control_share(data: bytes) -> float:
+    bad = sum(data.count(bytes([b])) for b in (*range(1, 9), 11, *range(14, 32), 127))
+    return bad / len(data)
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    """charset-normalizer's guess, folded onto the encodings a Chinese report may use."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    name = best.encoding.lower().replace("_", "-")
+    if name.replace("-", "") in _GB:
+        return "gb18030"  # a superset of GBK and GB2312: never worse
+    if name.replace("-", "") in _BIG5:
+        return name
+    if name.startswith(("utf-16", "utf-32")) and best.chaos <= 0.1:
+        return name  # no BOM: only when the detector is sure
+    return None
+
+
+def _check_text(text: str, encoding: str) -> str:
+    if not text:
+        raise InputError("empty file")
+    if not text.strip():
+        raise InputError("no text: the file holds only whitespace")
+    if "\x00" in text:
+        raise InputError(f"binary data, not text: NUL characters after decoding as {encoding}")
+    controls = sum(1 for c in text if c not in _OK_CONTROLS and unicodedata.category(c) == "Cc")
+    if controls > max(2, len(text) // 100):
+        raise InputError(f"binary data, not text: {controls} control characters")
+    return text
+
+
+# ---------------------------------------------------------------- Word
+
+def _docx_text(data: bytes) -> tuple[str]:
+    """Body paragraphs and tables in document order; headers and footers are left out."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"not a .docx: an old binary Word/WPS file; {_SAVE_AS}")
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines = list(_docx_blocks(document.element.body, document))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError,
+            PackageNotFoundError, XMLSyntaxError) as e:
+        raise InputError(f"corrupt .docx: {e or type(e).__name__}") from e
+    text = "\n".join(lines)
+    if not text.strip():
+        raise InputError("no text: the document holds only whitespace")
+    return (text,)
+
+
+def _docx_blocks(body, parent):
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for el in body.iterchildren():
+        if el.tag == qn("w:p"):
+            yield Paragraph(el, parent).text
+        elif el.tag == qn("w:tbl"):
+            for row in Table(el, parent).rows:
+                cells, last = [], None
+                for cell in row.cells:  # a cell spanning columns comes back once per column
+                    if cell._tc is not last:
+                        cells.append(" ".join(cell.text.split("\n")))
+                    last = cell._tc
+                yield " | ".join(cells)
+        elif el.tag == qn("w:sdt"):  # content control: its paragraphs are body text too
+            for content in el.iterchildren(qn("w:sdtContent")):
+                yield from _docx_blocks(content, parent)
+
+
+# ---------------------------------------------------------------- PDF: text cleaning
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u2264\u2265"
+_SPACES = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}0-9A-Za-z%])|(?<=[{_CJK}0-9A-Za-z%]) +(?=[{_CJK}])")
+_HEADING = re.compile(r"\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
+                      r"|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[章节部分条]|[①-⑳]|附[件表])")
+_PAGE_NO = re.compile(r"[—–\-－]+\s*(\d+)\s*[—–\-－]+|第\s*(\d+)\s*页(?:\s*[,，/／]?\s*共\s*\d+\s*页)?"
+                      r"|(\d+)\s*[/／]\s*\d+|(?:page|Page|PAGE)\s*(\d+)(?:\s*of\s*\d+)?|(\d+)")
+_END = "。！？：；!?:;"
+_CLOSERS = "”’」』）)】》"
+
+
+def clean_spaces(line: str) -> str:
+    """Drop the spaces extraction puts between Chinese and digits, units or Chinese."""
+    return _SPACES.sub("", line.replace("\x02", "").strip())
+
+
+def is_heading(line: str) -> bool:
+    """A line that starts a paragraph of its own: `一、` `（二）` `1.` `第三章` `附件`."""
+    return _HEADING.match(line) is not None
+
+
+def is_page_number(line: str, page_no: int) -> bool:
+    """`— 3 —`, `- 3 -`, `第3页`, `3/8`, `Page 3`; a bare number only if it is this page's."""
+    m = _PAGE_NO.fullmatch(line.strip())
+    return m is not None and (m.group(5) is None or int(m.group(5)) == page_no)
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+@dataclass(slots=True)
+class _Line:
+    """One printed line; geometry in PDF points (y up), None when the text came without it."""
+
+    text: str
+    page: int
+    x0: float | None = None
+    x1: float | None = None
+    y: float | None = None
+    h: float = 0.0
+    row: int = -1  # index of the row within its table, -1 for running text
+    full: bool = False  # reaches the right margin
+    indented: bool = False
+    centered: bool = False
+
+
+def _ends_paragraph(line: str) -> bool:
+    return line.rstrip(_CLOSERS)[-1:] in _END
+
+
+def _continues(a: _Line, b: _Line) -> bool:
+    """Whether printed line `b` goes on with `a`'s paragraph (the break was only layout).
+
+    With geometry a paragraph starts at an indented line; without it, after 。！？：；."""
+    if a.row >= 0 or b.row >= 0 or not a.full or is_heading(b.text):
+        return False
+    if b.x0 is None:
+        return not _ends_paragraph(a.text)
+    return not b.indented or (b.centered and not _ends_paragraph(a.text))
+
+
+def _margin(values: list[float], inner) -> float:
+    """The margin most lines touch: the outermost 3-pt bin holding a tenth of the lines, so
+    one line sticking out (a wide title) does not move it."""
+    bins = Counter(round(v / 3) for v in values)
+    common = [b for b, n in bins.items() if n >= max(2, len(values) // 10)] or list(bins)
+    return 3 * (min(common) if inner is max else max(common))
+
+
+def _mark_layout(lines: list[_Line], page_widths: dict[int, float]) -> None:
+    """Set `full`, `indented` and `centered` from the margins of pages of the same width."""
+    groups: dict[int, list[_Line]] = {}
+    for ln in lines:
+        if ln.row < 0:
+            groups.setdefault(round(page_widths[ln.page]), []).append(ln)
+    for group in groups.values():
+        geo = [ln for ln in group if ln.x0 is not None]
+        if geo:
+            left, right = _margin([ln.x0 for ln in geo], max), _margin([ln.x1 for ln in geo], min)
+            for ln in geo:
+                ln.full = ln.x1 >= right - 1.5 * ln.h
+                ln.indented = ln.x0 > left + 0.8 * ln.h
+                ln.centered = ln.x0 > left + 3 * ln.h and abs(ln.x0 + ln.x1 - left - right) < 2 * ln.h
+        for page in {ln.page for ln in group if ln.x0 is None}:  # no geometry: by length
+            plain = [ln for ln in group if ln.page == page]
+            longest = max(_width(ln.text) for ln in plain)
+            for ln in plain:
+                ln.full = _width(ln.text) >= 0.85 * longest
+
+
+def _drop_furniture(pages: list[list[_Line]]) -> None:
+    """Remove page numbers and running headers/footers from the edges of every page."""
+    def edges(lines):
+        body = [ln for ln in lines if ln.row < 0]
+        return body[:2] + body[-2:]
+
+    seen: dict[str, set[int]] = {}
+    for lines in pages:
+        for ln in edges(lines):
+            seen.setdefault(re.sub(r"\d+", "#", ln.text), set()).add(ln.page)
+    running = {k for k, v in seen.items() if len(v) >= 3 and len(v) >= len(pages) / 2}
+    for i, lines in enumerate(pages):
+        drop = {id(ln) for ln in edges(lines)
+                if is_page_number(ln.text, i + 1) or re.sub(r"\d+", "#", ln.text) in running}
+        lines[:] = [ln for ln in lines if id(ln) not in drop]
+
+
+def _drop_repeated_headers(pages: list[list[_Line]]) -> None:
+    """A table continued on the next page continues as rows: drop its repeated header row."""
+    for prev, lines in zip(pages, pages[1:]):
+        if prev and lines and prev[-1].row >= 0 and lines[0].row == 0:
+            header = next((ln.text for ln in reversed(prev) if ln.row == 0), None)
+            if header == lines[0].text and len(lines) > 1 and lines[1].row > 0:
+                del lines[0]
+
+
+def join_lines(pages: list[list[_Line]]) -> tuple[str, list[int], set[int]]:
+    """Printed lines -> (text, page_starts, synthetic offsets): paragraphs rejoined."""
+    parts: list[str] = []
+    starts: list[int] = []
+    synthetic: set[int] = set()
+    pos, prev = 0, None
+    for lines in pages:
+        page_start = None
+        for ln in lines:
+            sep = ""
+            if prev is not None:
+                if not _continues(prev, ln):
+                    sep = "\n"
+                elif prev.text[-1:].isascii() and prev.text[-1:].isalpha() and ln.text[:1].isascii() \
+                        and ln.text[:1].isalpha():
+                    sep = " "  # a Latin word wrapped: the space the line break replaced
+            if sep:
+                synthetic.add(pos)
+                parts.append(sep)
+                pos += 1
+            if page_start is None:
+                page_start = pos
+            if ln.row >= 0:
+                synthetic.update(pos + m.start() + k for m in re.finditer(r" \| ", ln.text) for k in range(3))
+            parts.append(ln.text)
+            pos += len(ln.text)
+            prev = ln
+        starts.append(pos if page_start is None else page_start)
+    return "".join(parts), starts, synthetic
+
+
+# ---------------------------------------------------------------- PDF: tables
+
+def _cell_text(text: str | None) -> str:
+    lines = [clean_spaces(s) for s in (text or "").split("\n")]
+    out = ""
+    for s in filter(None, lines):
+        latin = out[-1:].isascii() and out[-1:].isalpha() and s[0].isascii() and s[0].isalpha()
+        out += (" " if latin else "") + s
+    return out
+
+
+def table_rows(table) -> list[str]:
+    """A pdfplumber table -> `a | b | c` lines: a cell spanning columns is written once, a
+    cell spanning rows is carried into every row it covers."""
+    texts = table.extract()
+    owner = {}
+    for cells, row_text in zip((r.cells for r in table.rows), texts):
+        for bbox, t in zip(cells, row_text):
+            if bbox is not None:
+                owner[bbox] = _cell_text(t)
+    columns = [c.bbox for c in table.columns]
+    out = []
+    for row in table.rows:
+        cells = []
+        for c, bbox in enumerate(row.cells):
+            if bbox is not None:
+                cells.append(owner[bbox])
+                continue
+            cx = (columns[c][0] + columns[c][2]) / 2
+            cy = (row.bbox[1] + row.bbox[3]) / 2
+            cover = next((b for b in owner if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]), None)
+            if cover is not None and cover[1] < row.bbox[1] - 1 and cover[0] >= columns[c][0] - 1:
+                cells.append(owner[cover])  # spans down from an earlier row
+        if any(cells):
+            out.append(" | ".join(cells))
+    return out
+
+
+def _has_rules(page) -> bool:
+    """Cheap (raw PDFium calls, no wrappers): does the page draw a box, or lines at three
+    or more heights, as a ruled table does?"""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    box = [ctypes.c_float() for _ in range(4)]
+    heights: set[int] = set()
+
+    def walk(count, get) -> bool:
+        for k in range(count):
+            obj = get(k)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_FORM:
+                if walk(raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j)):
+                    return True
+            elif kind == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPageObj_GetBounds(obj, *map(ctypes.byref, box)):
+                x0, y0, x1, y1 = (v.value for v in box)
+                if x1 - x0 >= 30:
+                    heights.add(round(y0))
+                    if y1 - y0 >= 10 or len(heights) >= 3:
+                        return True
+        return False
+
+    return walk(raw.FPDFPage_CountObjects(page.raw), lambda k: raw.FPDFPage_GetObject(page.raw, k))
+
+
+def _place_tables(lines: list[_Line], tables: list[tuple[tuple, list[str]]], page_no: int) -> list[_Line]:
+    """Replace the lines inside each table region by its rows, keeping reading order."""
+    out: list[_Line] = []
+    placed: set[int] = set()
+
+    def emit(k):
+        if k not in placed:
+            placed.add(k)
+            out.extend(_Line(t, page_no, row=r) for r, t in enumerate(tables[k][1]))
+
+    for ln in lines:
+        inside = next((k for k, ((x0, y0, x1, y1), _) in enumerate(tables)
+                       if ln.y is not None and y0 <= ln.y <= y1 and ln.x0 < x1 and ln.x1 > x0), None)
+        if inside is not None:
+            emit(inside)
+            continue
+        for k, ((_, _, _, y1), _) in enumerate(tables):  # a table no line fell into
+            if ln.y is not None and ln.y < y1:
+                emit(k)
+        out.append(ln)
+    for k in range(len(tables)):
+        emit(k)
+    return out
+
+
+# ---------------------------------------------------------------- PDF: pages
+
+_UNREADABLE = re.compile(r"[\s\ufffd\ue000-\uf8ff\x00-\x1f]")
+
+
+def _readable(text: str) -> int:
+    """How many characters say something: not space, not U+FFFD, not private-use or control."""
+    return len(_UNREADABLE.sub("", text))
+
+
+def _pdfium_lines(textpage, page_no: int) -> tuple[list[_Line], str]:
+    """The page's printed lines with their geometry (font-height boxes, so `一` is tall)."""
+    import pypdfium2.raw as raw
+
+    text = textpage.get_text_range()
+
+    def unspace(m: re.Match, base: int) -> str:  # only the spaces pdfium made up from gaps
+        generated = all(raw.FPDFText_IsGenerated(textpage.raw, base + k) == 1 for k in range(*m.span()))
+        return "" if generated else m.group()
+
+    lines = []
+    for m in re.finditer(r"[^\r\n]+", text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            a, b = textpage.get_charbox(s, loose=True), textpage.get_charbox(e - 1, loose=True)
+            line = _SPACES.sub(lambda m, s=s: unspace(m, s), text[s:e]).replace("\x02", "")
+            lines.append(_Line(line, page_no, a[0], b[2], (a[1] + a[3]) / 2, max(a[3] - a[1], 1.0)))
+    return lines, text
+
+
+class _Plumber:
+    """pdfplumber, opened on first need (it is ~70x slower than pypdfium2); pages closed."""
+
+    def __init__(self, data: bytes):
+        self.data, self.pdf = data, None
+
+    def read(self, i: int, lines: list[_Line], unreadable: bool, ruled: bool) -> list[_Line]:
+        """The page's text if pypdfium2 could not decode it, else its lines with ruled
+        tables put in place; pypdfium2's lines unchanged if pdfplumber fails."""
+        import pdfplumber
+        from pdfminer.pdfparser import PDFSyntaxError
+        from pdfminer.psparser import PSException
+        from pdfplumber.utils.exceptions import PdfminerException
+
+        try:
+            if self.pdf is None:
+                self.pdf = pdfplumber.open(io.BytesIO(self.data))
+            page = self.pdf.pages[i]
+            try:
+                if unreadable:
+                    text = page.extract_text() or ""
+                    if _readable(text) > _readable("".join(ln.text for ln in lines)):
+                        return [_Line(clean_spaces(s), i + 1) for s in text.split("\n") if s.strip()]
+                return _place_tables(lines, _tables(page, lines), i + 1) if ruled else lines
+            finally:
+                page.close()
+        except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as e:
+            log.warning("pdfplumber cannot read page %d (%s): kept pypdfium2's text", i + 1, e)
+            return lines
+
+    def close(self):
+        if self.pdf is not None:
+            self.pdf.close()
+
+
+def _tables(page, lines: list[_Line]) -> list[tuple[tuple, list[str]]]:
+    """Ruled tables as (box in PDF points, rows), unless pdfplumber reads less of the
+    region than pypdfium2 does (a text layer it cannot decode)."""
+    out = []
+    for tb in page.find_tables():
+        x0, top, x1, bottom = tb.bbox
+        box = (x0, page.height - bottom, x1, page.height - top)
+        rows = table_rows(tb)
+        inside = "".join(ln.text for ln in lines if box[1] <= ln.y <= box[3] and ln.x0 < x1 and ln.x1 > x0)
+        if rows and _readable("".join(rows)) * 2 >= _readable(inside):
+            out.append((box, rows))
+    return out
+
+
+def _open_pdf(data: bytes):
+    """pypdfium2's document, or an InputError that says what is wrong with the file (its
+    error code alone can be stale: PDFium does not reset it for every failure)."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if b"/Encrypt" in data:
+            why = "an unsupported security handler" if e.err_code == 5 else "a password is needed"
+            raise InputError(f"encrypted PDF: {why} to open it") from e
+        if not data.lstrip()[:5] == b"%PDF-":
+            raise InputError("corrupt PDF: not a PDF file (no %PDF- header)") from e
+        if re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Type\s*/Page\b", data):
+            raise InputError("PDF has zero pages") from e
+        if b"%%EOF" not in data[-2048:]:
+            raise InputError("corrupt PDF: truncated (no %%EOF at the end)") from e
+        raise InputError(f"corrupt PDF: {e}") from e
+
+
+def _pdf_text(data: bytes) -> tuple[str, list[int], set[int]]:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    pdf = _open_pdf(data)
+    plumber = _Plumber(data)
+    pages: list[list[_Line]] = []
+    widths: dict[int, float] = {}
+    try:
+        if len(pdf) == 0:
+            raise InputError("PDF has zero pages")
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            try:
+                widths[i + 1] = page.get_width()
+                lines, text = _pdfium_lines(textpage, i + 1)
+                unreadable = _readable(text) * 2 < len(text.strip()) or (
+                    not lines and any(True for _ in page.get_objects([raw.FPDF_PAGEOBJ_TEXT], max_depth=3)))
+                ruled = _has_rules(page)
+            finally:
+                textpage.close()
+                page.close()
+            if unreadable or ruled:
+                lines = plumber.read(i, lines, unreadable, ruled)
+            pages.append(lines)
+    except pdfium.PdfiumError as e:
+        raise InputError(f"corrupt PDF: page {len(pages) + 1}: {e}") from e
+    finally:
+        plumber.close()
+        pdf.close()
+    _drop_furniture(pages)
+    _drop_repeated_headers(pages)
+    _mark_layout([ln for lines in pages for ln in lines], widths)
+    text, starts, synthetic = join_lines(pages)
+    if not text.strip():
+        raise InputError("no text layer on any page (scanned PDF): OCR needed")
+    empty = [i + 1 for i, lines in enumerate(pages) if not lines]
+    if empty:
+        log.warning("PDF pages without text (kept empty): %s", ", ".join(map(str, empty)))
+    return text, starts, synthetic

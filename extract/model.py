@@ -1,0 +1,91 @@
+"""The concepts the pipeline passes around: a document and a figure.
+
+Both are frozen: every stage returns new values, so a figure read once can be
+cited by id anywhere downstream without being changed under the reader.
+"""
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+KINDS = ("money", "count", "length", "area", "percent", "percentage_point", "score", "other")
+APPROX = ("exact", "approx", "more_than", "less_than", "at_least", "at_most")
+ROLES = ("", "total", "part", "delta", "growth_rate", "prior", "target", "actual", "budget",
+         "executed", "execution_rate", "weight", "score")
+DIRECTIONS = ("", "+", "-")
+
+
+def short_hash(text: str, n: int = 8) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A report as read: its text, and where each page begins in it (PDF only)."""
+
+    doc_id: str
+    source: str
+    format: str
+    text: str
+    encoding: str = ""
+    page_starts: tuple[int, ...] = ()
+    # Offsets of characters the reader inserted (layout whitespace, joined lines).
+    synthetic: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def pages(self) -> int | None:
+        return len(self.page_starts) or None
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page of the character at `offset`, None for unpaged text."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One quantity a report states, tied to `text[start:end]` of its document."""
+
+    start: int
+    end: int
+    surface: str
+    value: Decimal
+    unit: str
+    value_base: Decimal
+    base_unit: str
+    kind: str
+    approx: str = "exact"
+    indicator: str = ""
+    role: str = ""
+    direction: str = ""
+    doc_id: str = ""
+    page: int | None = None
+    section: str = ""
+    sentence: str = ""
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    source_method: str = "text"
+
+    def __post_init__(self):
+        if not 0 <= self.start < self.end or len(self.surface) != self.end - self.start:
+            raise ValueError(f"figure span [{self.start}, {self.end}) does not fit {self.surface!r}")
+        if not isinstance(self.value, Decimal) or not isinstance(self.value_base, Decimal):
+            raise TypeError("figure values are Decimal")
+        if self.kind not in KINDS or self.approx not in APPROX:
+            raise ValueError(f"unknown kind/approx {self.kind!r}/{self.approx!r}")
+        if self.role not in ROLES or self.direction not in DIRECTIONS:
+            raise ValueError(f"unknown role/direction {self.role!r}/{self.direction!r}")
+
+    @classmethod
+    def at(cls, text: str, start: int, end: int, **fields) -> Figure:
+        """A figure whose surface is read from `text`, so the span always indexes it."""
+        return cls(start=start, end=end, surface=text[start:end], **fields)
+
+    @property
+    def figure_id(self) -> str:
+        """Stable across runs: the document and the position, nothing random."""
+        return f"{short_hash(self.doc_id)}-{self.start}"

@@ -1,0 +1,76 @@
+"""Rows and files: the one place where figures and documents become table rows.
+
+Every table is written to a temporary file beside its target and renamed over
+it, so a reader never sees half a table.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .model import Figure
+
+DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "pages",
+                    "figures", "flags", "seconds", "encoding")
+FIGURE_COLUMNS = ("figure_id", "doc_id", "page", "section", "start", "end", "surface", "value",
+                  "unit", "value_base", "base_unit", "kind", "approx", "indicator", "role",
+                  "direction", "sentence", "table", "row", "col", "source_method")
+
+
+def plain(d: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 1.2E+7 -> '12000000', 98.0 -> '98'."""
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def figure_row(f: Figure) -> dict:
+    return {
+        "figure_id": f.figure_id, "doc_id": f.doc_id, "page": f.page, "section": f.section,
+        "start": f.start, "end": f.end, "surface": f.surface, "value": str(f.value),
+        "unit": f.unit, "value_base": plain(f.value_base), "base_unit": f.base_unit,
+        "kind": f.kind, "approx": f.approx, "indicator": f.indicator, "role": f.role,
+        "direction": f.direction, "sentence": f.sentence, "table": f.table, "row": f.row,
+        "col": f.col, "source_method": f.source_method,
+    }
+
+
+def _cell(v) -> str:
+    return "" if v is None else str(v)
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping]) -> int:
+    """Write rows atomically, UTF-8 with BOM so Excel and WPS read the Chinese; returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    n = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(columns)
+            for row in rows:
+                w.writerow([_cell(row.get(c)) for c in columns])
+                n += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically (UTF-8, no BOM: offsets index it character by character)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,184 @@
+"""From a text or a file to its figures; from input paths to a batch of reports.
+
+`find_figures(text)` is pure: text in, frozen figures out. `analyse(document)` adds the
+document's id, pages and sections. `run(inputs, outdir)` walks the inputs, keeps going
+past bad documents, and writes the tables of spec/figures.md.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import pandas as pd
+
+from . import output
+from .context import annotate
+from .errors import InputError
+from .figures import Recognizer
+from .ingest import FORMATS, read_document
+from .model import Document, Figure
+from .patterns import Patterns, load_patterns
+from .segment import tokenizer
+from .structure import Layout
+from .tables import annotate_tables
+
+log = logging.getLogger(__name__)
+
+# Files that are reports in a format we cannot read: listed as errors, not ignored.
+KNOWN_REPORT_SUFFIXES = {".doc", ".wps", ".rtf", ".odt", ".wpt", ".ofd", ".xls", ".xlsx", ".et"}
+
+
+def _figures(text: str, patterns: Patterns, strict: bool = False) -> tuple[list[Figure], Layout]:
+    recognizer = Recognizer(patterns, text, strict)
+    layout = Layout(text)
+    found = recognizer.figures()
+    found = annotate(found, text, recognizer.scan, layout, patterns, tokenizer(patterns))
+    found = annotate_tables(found, text, recognizer.scan, layout, patterns)
+    found = [replace(f, section=layout.section_at(f.start)) for f in found]
+    return found, layout
+
+
+def find_figures(text: str, patterns: Patterns | None = None, *, strict: bool = False) -> list[Figure]:
+    """Every figure of `text`, in order, each with its span, value, unit, indicator and role."""
+    return _figures(text, patterns or load_patterns(), strict)[0]
+
+
+def analyse(doc: Document, patterns: Patterns | None = None, *, strict: bool = False) -> list[Figure]:
+    """The figures of a document, with its id and each figure's page."""
+    figures, _ = _figures(doc.text, patterns or load_patterns(), strict)
+    return [replace(f, doc_id=doc.doc_id, page=doc.page_of(f.start)) for f in figures]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One input file as processed: its document (None when unreadable) and figures."""
+
+    doc_id: str
+    source: str
+    format: str
+    status: str                    # ok | error | skipped
+    error: str = ""
+    document: Document | None = None
+    items: tuple[Figure, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """The figures as a table with the columns of figures.csv."""
+        return pd.DataFrame([output.figure_row(f) for f in self.items], columns=list(output.FIGURE_COLUMNS))
+
+    def row(self) -> dict:
+        doc = self.document
+        return {"doc_id": self.doc_id, "source": self.source, "format": self.format,
+                "status": self.status, "error": self.error,
+                "chars": len(doc.text) if doc else "", "pages": (doc.pages or "") if doc else "",
+                "figures": len(self.items) if self.status == "ok" else "", "flags": "",
+                "seconds": f"{self.seconds:.3f}", "encoding": doc.encoding if doc else ""}
+
+
+def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False,
+            max_bytes: int = 200 * 1024 * 1024) -> Report:
+    """Read and analyse one file; a bad document becomes an error report, never an exception."""
+    t0 = time.perf_counter()
+    fmt = FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip("."))
+    try:
+        doc = read_document(path, doc_id, max_bytes=max_bytes)
+        figures = analyse(doc, patterns, strict=strict)
+    except InputError as e:
+        return Report(doc_id, str(path), fmt, "error", str(e), seconds=time.perf_counter() - t0)
+    except Exception as e:  # a bug: record it for this document, keep the batch going
+        if strict:
+            raise
+        log.error("internal error on %s:\n%s", path, traceback.format_exc())
+        return Report(doc_id, str(path), fmt, "error", f"internal error: {type(e).__name__}: {e}",
+                      seconds=time.perf_counter() - t0)
+    return Report(doc_id, str(path), doc.format, "ok", document=doc, items=tuple(figures),
+                  seconds=time.perf_counter() - t0)
+
+
+def read_report(path: str | os.PathLike, patterns: Patterns | None = None) -> Report:
+    """The Python API for one file: `read_report('a.txt').figures` is a DataFrame."""
+    path = Path(path)
+    return process(path, path.name, patterns or load_patterns())
+
+
+# -- batches ----------------------------------------------------------------------------
+@dataclass
+class Discovery:
+    files: list[tuple[Path, str]] = field(default_factory=list)   # (path, doc_id)
+    ignored: int = 0
+
+
+def discover(inputs: Iterable[str | os.PathLike]) -> Discovery:
+    """Files to process with their doc_ids: paths relative to the folder given, `/`-separated.
+
+    In folders, files of other kinds (gold JSON, README) are ignored; a file named on the
+    command line is always processed. Symbolic links to folders are not followed.
+    """
+    found = Discovery()
+    seen: set[str] = set()
+
+    def add(path: Path, doc_id: str, prefix: str):
+        if doc_id in seen:
+            doc_id = f"{prefix}/{doc_id}"
+        base, n = doc_id, 2
+        while doc_id in seen:
+            doc_id, n = f"{base}~{n}", n + 1
+        seen.add(doc_id)
+        found.files.append((path, doc_id))
+
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            for root, dirs, files in os.walk(item, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    path = Path(root) / name
+                    suffix = path.suffix.lower()
+                    if name.startswith(".") or (suffix not in FORMATS and suffix not in KNOWN_REPORT_SUFFIXES):
+                        found.ignored += 1
+                        continue
+                    add(path, path.relative_to(item).as_posix(), item.name)
+        else:
+            add(item, item.name, item.parent.name)
+    return found
+
+
+def _text_path(outdir: Path, doc_id: str) -> Path:
+    """text/<doc_id>.txt, refusing any id that would leave the output folder."""
+    root = (outdir / "text").resolve()
+    target = (root / f"{doc_id}.txt").resolve()
+    if root not in target.parents:
+        raise InputError(f"document id {doc_id!r} would write outside the output folder")
+    return target
+
+
+def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
+        patterns: Patterns | None = None, strict: bool = False,
+        max_bytes: int = 200 * 1024 * 1024,
+        progress: Callable[[Iterator], Iterator] | None = None) -> list[Report]:
+    """Process every input and write documents.csv, figures.csv and text/ to `outdir`."""
+    patterns = patterns or load_patterns()
+    outdir = Path(outdir)
+    found = discover(inputs)
+    if found.ignored:
+        log.info("ignored %d files that are not reports", found.ignored)
+    reports: list[Report] = []
+    items = found.files if progress is None else progress(found.files)
+    for path, doc_id in items:
+        report = process(path, doc_id, patterns, strict=strict, max_bytes=max_bytes)
+        if report.status == "ok":
+            try:
+                output.write_text(_text_path(outdir, doc_id), report.document.text)
+            except InputError as e:
+                report = replace(report, status="error", error=str(e), items=())
+        reports.append(report)
+    output.write_csv(outdir / "figures.csv", output.FIGURE_COLUMNS,
+                     (output.figure_row(f) for r in reports for f in r.items))
+    output.write_csv(outdir / "documents.csv", output.DOCUMENT_COLUMNS, (r.row() for r in reports))
+    return reports

@@ -1,0 +1,169 @@
+"""Figures in table cells: bare numbers take their unit from the header or caption, and
+every value cell takes its indicator from its row and column headers.
+
+Self-evaluation tables carry most of a report's scores (分值, 得分) and budget columns
+(预算数, 执行数, 执行率) as bare numbers; the header says what they are. A cell that
+holds more than a value (年度总体目标 | 新建集中供水工程3处、…) is read as running text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import regex
+
+from .figures import parse_number
+from .model import Figure
+from .patterns import Patterns
+from .structure import Cell, Layout, Table
+
+_BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_PAREN_UNIT = regex.compile(r"[（(](?:单位[:：])?\s*([^（）()]{1,4})\s*[)）]|单位[:：]\s*(\S{1,4})")
+_MAGNITUDE = {"万": 10_000, "亿": 100_000_000}
+_SCORE_HEADER = regex.compile(r"分值|权重|得分|分数|满分|评分")
+_TOTAL_ROW = regex.compile(r"^(?:合计|总计|小计|总分|共计)")
+_ROLE_BY_HEADER = (
+    ("weight", regex.compile(r"分值|权重|满分")),
+    ("score", regex.compile(r"得分|评分")),
+    ("execution_rate", regex.compile(r"执行率")),
+    ("executed", regex.compile(r"执行数|支出数|实际支出|决算数")),
+    ("budget", regex.compile(r"预算数|预算")),
+    ("target", regex.compile(r"目标|计划")),
+    ("actual", regex.compile(r"实际|完成值|完成数")),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str                 # the header text without its unit
+    unit: str                 # unit of bare numbers in this column, '' if none
+    role: str
+
+
+def _header_name(text: str) -> str:
+    return _PAREN_UNIT.sub("", text).strip()
+
+
+def _unit_of(text: str) -> str:
+    m = _PAREN_UNIT.search(text)
+    return (m.group(1) or m.group(2) or "").strip() if m else ""
+
+
+class TableReader:
+    def __init__(self, patterns: Patterns, text: str, scan: str, layout: Layout):
+        self.p = patterns
+        self.text = text
+        self.scan = scan
+        self.layout = layout
+
+    def annotate(self, figures: list[Figure]) -> list[Figure]:
+        by_cell: dict[tuple[int, int], Figure] = {(f.start, f.end): f for f in figures}
+        placed: dict[int, Figure] = {}
+        for table in self.layout.tables:
+            for f in self._table(table, by_cell):
+                placed[f.start] = f
+        out = []
+        for f in figures:
+            if f.start in placed:
+                out.append(placed.pop(f.start))
+                continue
+            where = self.layout.row_at(f.start)
+            if where:
+                table, r, row = where
+                col = next((i for i, c in enumerate(row.cells) if c.start <= f.start < c.end), None)
+                f = replace(f, table=table.index, row=r + 1, col=None if col is None else col + 1)
+            out.append(f)
+        out.extend(placed.values())
+        out.sort(key=lambda f: f.start)
+        return out
+
+    # -- one table ------------------------------------------------------------------
+    def _is_value(self, cell: Cell, by_cell) -> bool:
+        return (cell.start, cell.end) in by_cell or bool(_BARE.fullmatch(self.scan[cell.start:cell.end]))
+
+    def _table(self, table: Table, by_cell) -> list[Figure]:
+        default_unit = _unit_of(table.caption) if table.caption else ""
+        columns: list[Column] = []
+        out = []
+        width = max(len(r.cells) for r in table.rows)
+        for r_index, row in enumerate(table.rows):
+            values = [self._is_value(c, by_cell) for c in row.cells]
+            if not any(values) and len([c for c in row.cells if c.text]) >= 2:
+                columns = self._header(row.cells, width)
+                block_unit = next((_unit_of(c.text) for c in row.cells if _unit_of(c.text)), "")
+                default_unit = block_unit or default_unit
+                continue
+            cells = self._aligned(row.cells, values, len(columns) or width)
+            first_value = next((j for j, c in cells if self._is_value(c, by_cell)), None)
+            if first_value is None:
+                continue
+            labels = [c.text.strip() for j, c in cells if j < first_value and c.text.strip()]
+            label = _header_name(labels[-1]) if labels else ""
+            total = bool(labels and _TOTAL_ROW.match(labels[0]))
+            for j, cell in cells:
+                if j < first_value or not self._is_value(cell, by_cell):
+                    continue
+                column = columns[j] if j < len(columns) else Column("", "", "")
+                fig = by_cell.get((cell.start, cell.end)) or self._bare(cell, column, default_unit)
+                if fig is None:
+                    continue
+                out.append(self._place(fig, table, r_index, j, label, column, total))
+        return out
+
+    def _header(self, cells: tuple[Cell, ...], width: int) -> list[Column]:
+        columns = []
+        for cell in cells:
+            name = _header_name(cell.text)
+            role = next((r for r, rx in _ROLE_BY_HEADER if rx.search(name)), "")
+            unit = "分" if _SCORE_HEADER.search(name) else _unit_of(cell.text)
+            columns.append(Column(name, unit, role))
+        columns += [Column("", "", "")] * (width - len(columns))
+        return columns
+
+    def _aligned(self, cells, values, width: int) -> list[tuple[int, Cell]]:
+        """Rows with fewer cells than the header (space-aligned text tables) put their
+        labels on the left and their values on the right."""
+        if len(cells) >= width:
+            return list(enumerate(cells))
+        n_values = 0
+        for is_value in reversed(values):
+            if not is_value:
+                break
+            n_values += 1
+        head = len(cells) - n_values
+        return [(j, c) for j, c in enumerate(cells[:head])] + \
+               [(width - n_values + k, c) for k, c in enumerate(cells[head:])]
+
+    def _bare(self, cell: Cell, column: Column, default_unit: str) -> Figure | None:
+        """A bare number is a figure when its column or table says its unit."""
+        unit = column.unit or default_unit
+        mag = unit[0] if len(unit) > 1 and unit[0] in _MAGNITUDE else ""
+        spec = self.p.units.get(unit[len(mag):])
+        if spec is None:
+            return None
+        value = parse_number(self.scan[cell.start:cell.end])
+        factor = Decimal(spec.factor) * _MAGNITUDE.get(mag, 1)
+        return Figure.at(self.text, cell.start, cell.end, value=value, unit=mag + spec.unit,
+                         value_base=value * factor, base_unit=spec.base, kind=spec.kind)
+
+    def _place(self, f: Figure, table: Table, r: int, j: int, label: str, column: Column,
+               total: bool) -> Figure:
+        role = column.role
+        if f.kind == "score" and role not in ("weight", "score"):
+            role = "score"
+        if total and role != "execution_rate":
+            role = "total"
+        if total and column.name:
+            indicator = f"{column.name}{label}"
+        elif label and column.name:
+            indicator = f"{label} / {column.name}"
+        else:
+            indicator = label or column.name
+        s_start, s_end = self.layout.sentence_at(f.start)
+        return replace(f, indicator=indicator, role=role, direction="", table=table.index,
+                       row=r + 1, col=j + 1, sentence=self.text[s_start:s_end].strip())
+
+
+def annotate_tables(figures: list[Figure], text: str, scan: str, layout: Layout,
+                    patterns: Patterns) -> list[Figure]:
+    return TableReader(patterns, text, scan, layout).annotate(figures)
