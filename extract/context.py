@@ -21,6 +21,7 @@ _EDGE_PUNCT = "、，,：:；;。（(）)—-－·. \u3000\t"
 _DE = "的"
 _SUBJECT_LIST = regex.compile(r"[、和及与]")
 _DATED_PREFIX = regex.compile(r"^.*?(?:19|20)\d{2}年度?(?:末|底|初)?")
+_RESPECTIVELY = regex.compile(r"分别(?:为|是|达到?|有)?|依次为")
 _HARD_STOP = regex.compile(r"[，,。；;：:\n|｜]")
 
 
@@ -49,12 +50,12 @@ class Context:
     def annotate(self, figures: list[Figure]) -> list[Figure]:
         self._all = figures
         out: list[Figure] = []
-        anchor: Figure | None = None          # last figure that named its own indicator
+        anchors: list[Figure] = []            # figures of the sentence that named their indicator
         prev: Figure | None = None
         for f in figures:
             s_start, s_end = self.layout.sentence_at(f.start)
             if prev is None or prev.end <= s_start:
-                anchor = None
+                anchors = []
                 prev_end = s_start
             else:
                 prev_end = prev.end
@@ -62,11 +63,12 @@ class Context:
             lead_start = max(clause_start, prev_end)
             lead = self.scan[lead_start:f.start]
             role, direction, subject = self._role(f, lead, s_start, clause_start, prev)
-            indicator, own = self._indicator(f, subject, lead, anchor, figures, out)
+            anchor = _anchor(anchors, f, role)
+            indicator, own = self._indicator(f, subject, lead, anchor, clause_start, prev_end, s_start)
             g = replace(f, indicator=indicator, role=role, direction=direction,
                         sentence=self.text[s_start:s_end].strip())
             if own:
-                anchor = g
+                anchors.append(g)
             out.append(g)
             prev = f
         return out
@@ -134,13 +136,12 @@ class Context:
 
     # -- indicator -------------------------------------------------------------------
     def _indicator(self, f: Figure, subject: str, lead: str, anchor: Figure | None,
-                   figures: list[Figure], done: list[Figure]) -> tuple[str, bool]:
+                   clause_start: int, prev_end: int, s_start: int) -> tuple[str, bool]:
         """(indicator, whether the figure named it itself rather than inheriting it)."""
         share = self.p.cues["share"].search(lead.strip())
         if share and anchor is not None and f.kind == "percent":
-            whole = self._clean(share.group("whole"))
-            base = anchor.indicator
-            return (f"{base}占{whole}比例" if whole else f"{base}占比"), False
+            whole = _strip_edges(share.group("whole")).removesuffix(_DE)
+            return (f"{anchor.indicator}占{whole}比例" if whole else f"{anchor.indicator}占比"), False
         listed = self._listed_before(f)
         if listed:
             return listed, True
@@ -148,16 +149,34 @@ class Context:
             counted = self._counted_after(f)
             if counted:
                 return counted, True
-        name = self._clean(subject)
-        if self.p.cues["respectively"].search(lead.strip()) or (not name and self._respective(f, done)):
-            listed = self._respective(f, done)
-            if listed:
-                return listed, True
+        respective = self._respective(f, s_start)
+        if respective:
+            return respective, True
+        name = self._role_words_off(self._clean(subject), f)
         if name:
             return name, True
+        earlier = self._previous_clause(clause_start, prev_end, s_start)
+        if earlier:
+            return earlier, True
         if anchor is not None:
             return anchor.indicator, False
         return "", False
+
+    def _role_words_off(self, name: str, f: Figure) -> str:
+        """年初目标2.3万亩 / 得分14.5分: a role word alone names nothing."""
+        stripped = self.p.cues["role_prefix"].sub("", name)
+        if f.kind == "score":
+            stripped = self.p.cues["score_suffix"].sub("", stripped)
+        return stripped if len(stripped) >= 2 else ""
+
+    def _previous_clause(self, clause_start: int, prev_end: int, s_start: int) -> str:
+        """实施高标准农田建设项目，年初目标2.3万亩: the subject may stand in the clause before."""
+        if clause_start <= s_start:
+            return ""
+        start = self._clause_start(clause_start - 1, s_start)
+        if prev_end > start:
+            return ""
+        return self._clean(self.scan[start:clause_start - 1])
 
     def _clean(self, lead: str) -> str:
         """Trim a lead to the words naming what is measured."""
@@ -174,6 +193,7 @@ class Context:
             if _DE in s:
                 head, _, tail = s.rpartition(_DE)
                 s = tail if len(_strip_edges(tail)) >= 2 else head
+            s = self.p.cues["change_up"].sub("", self.p.cues["change_down"].sub("", s))
             s = self._trim_words(_strip_edges(s))
             if s == before:
                 break
@@ -210,6 +230,8 @@ class Context:
         window = self.scan[f.end: f.end + 30]
         hard = _HARD_STOP.search(window)
         window = window[: hard.start()] if hard else window
+        digit = regex.search(r"\d", window)
+        window = window[: digit.start()] if digit else window
         if _DE in window:
             window = window.rpartition(_DE)[2]
         kept = []
@@ -228,23 +250,52 @@ class Context:
         m = regex.search(r"((?:\p{Han}{1,8}、)+\p{Han}{1,8})$", self.scan[max(0, f.start - 40):f.start])
         return self._clean(m.group(1)) if m else ""
 
-    def _respective(self, f: Figure, done: list[Figure]) -> str:
+    def _respective(self, f: Figure, s_start: int) -> str:
         """A、B和C分别为x、y和z: the i-th number belongs to the i-th subject."""
-        s_start, _ = self.layout.sentence_at(f.start)
         window = self.scan[s_start:f.start]
-        m = regex.search(r"(?:分别(?:为|是|达到?|有)?|依次为)", window)
-        if not m:
+        m = None
+        for m in _RESPECTIVELY.finditer(window):
+            pass
+        if m is None:
             return ""
-        head = window[: m.start()]
-        head = regex.split(r"[，,；;：:]", head)
+        run = self._run_after(s_start + m.end())
+        if f not in run:
+            return ""
+        head = regex.split(r"[，,；;：:]", window[: m.start()])
         subject_text = head[-1] if head[-1].strip() else (head[-2] if len(head) > 1 else "")
         subject_text = regex.sub(r"^.*?(?:为|是|有)(?=[^为是有]*[、和及与])", "", subject_text)
-        subjects = [self._clean(x) for x in _SUBJECT_LIST.split(subject_text)]
-        subjects = [x for x in subjects if x]
-        numbers = [g for g in done if g.start >= s_start + m.end()] + [f]
-        if len(subjects) >= 2 and len(numbers) <= len(subjects):
-            return subjects[len(numbers) - 1]
-        return ""
+        items = subject_text.split("、")
+        if len(items) < len(run):
+            items[-1:] = _SUBJECT_LIST.split(items[-1])
+        subjects = [self._clean(x) for x in items]
+        if len(subjects) != len(run) or not all(subjects):
+            return ""
+        return subjects[run.index(f)]
+
+    def _run_after(self, start: int) -> list[Figure]:
+        """The figures listed one after another from `start` (x、y和z万元)."""
+        run, pos = [], start
+        for g in self._all:
+            if g.start < start:
+                continue
+            if self.scan[pos:g.start].strip(" 、和及与"):
+                break
+            run.append(g)
+            pos = g.end
+        return run
+
+
+def _anchor(anchors: list[Figure], f: Figure, role: str) -> Figure | None:
+    """The figure this one speaks of: a change or a prior value refers to a value of its
+    own kind, a growth rate to the latest value that is not itself a rate."""
+    if role in ("delta", "prior") and f.kind != "percentage_point":
+        same = [a for a in anchors if a.kind == f.kind]
+    elif role in ("growth_rate", "delta"):
+        same = [a for a in anchors if a.kind != "percent" or f.kind == "percentage_point"]
+    else:
+        same = []
+    pool = same or anchors
+    return pool[-1] if pool else None
 
 
 def annotate(figures: list[Figure], text: str, scan: str, layout: Layout, patterns: Patterns,

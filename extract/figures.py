@@ -93,9 +93,13 @@ class Recognizer:
     # -- one match ---------------------------------------------------------------
     def _figure(self, m: regex.Match) -> Figure | None:
         s, e = m.span()
+        g = m.groupdict()
+        pre = g["pre"]
+        guard = self.p.qualifiers["not_after"].get(pre) if pre else None
+        if guard is not None and s > 0 and guard.match(self.scan, s - 1):
+            s, g["pre"] = m.end("pre"), None
         if _overlaps(self._excluded, s, e):
             return None
-        g = m.groupdict()
         approx = self._approx(g)
         if g["pct"]:
             number = g["pct"][len("百分之"):]

@@ -49,7 +49,7 @@ class Patterns:
     folder: Path
     figure: regex.Pattern
     units: Mapping[str, UnitSpec]            # surface form -> unit
-    qualifiers: Mapping[str, Mapping[str, str]]  # position -> word -> approx
+    qualifiers: Mapping[str, Mapping]        # position -> word -> approx; not_after -> word -> regex
     exclusion: regex.Pattern
     cues: Mapping[str, regex.Pattern]
     words: tuple[str, ...]
@@ -132,7 +132,11 @@ def _qualifiers(data: dict) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
                 words[str(w)] = approx
         table[position] = MappingProxyType(words)
         fragments[position] = _alternation(words)
-    unknown = set(data) - {"prefix", "inner", "suffix", "examples"}
+    not_after = {}
+    for word, rx in (data.get("not_after") or {}).items():
+        not_after[str(word)] = _compile("qualifiers.yaml", f"not_after.{word}", rx)
+    table["not_after"] = MappingProxyType(not_after)
+    unknown = set(data) - {"prefix", "inner", "suffix", "examples", "not_after"}
     if unknown:
         raise PatternError("qualifiers.yaml", ",".join(sorted(unknown)), "unknown section")
     return table, fragments

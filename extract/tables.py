@@ -21,6 +21,7 @@ _BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _PAREN_UNIT = regex.compile(r"[（(](?:单位[:：])?\s*([^（）()]{1,4})\s*[)）]|单位[:：]\s*(\S{1,4})")
 _MAGNITUDE = {"万": 10_000, "亿": 100_000_000}
 _SCORE_HEADER = regex.compile(r"分值|权重|得分|分数|满分|评分")
+_LABEL_PREFIX = regex.compile(r"^(?:其中|包括|含)[：:]?\s*")
 _TOTAL_ROW = regex.compile(r"^(?:合计|总计|小计|总分|共计)")
 _ROLE_BY_HEADER = (
     ("weight", regex.compile(r"分值|权重|满分")),
@@ -89,7 +90,7 @@ class TableReader:
         for r_index, row in enumerate(table.rows):
             values = [self._is_value(c, by_cell) for c in row.cells]
             if not any(values) and len([c for c in row.cells if c.text]) >= 2:
-                columns = self._header(row.cells, width)
+                columns = self._header(row.cells)
                 block_unit = next((_unit_of(c.text) for c in row.cells if _unit_of(c.text)), "")
                 default_unit = block_unit or default_unit
                 continue
@@ -98,8 +99,10 @@ class TableReader:
             if first_value is None:
                 continue
             labels = [c.text.strip() for j, c in cells if j < first_value and c.text.strip()]
-            label = _header_name(labels[-1]) if labels else ""
+            label = _LABEL_PREFIX.sub("", _header_name(labels[-1])) if labels else ""
             total = bool(labels and _TOTAL_ROW.match(labels[0]))
+            if total:
+                label = "合计"
             for j, cell in cells:
                 if j < first_value or not self._is_value(cell, by_cell):
                     continue
@@ -110,14 +113,13 @@ class TableReader:
                 out.append(self._place(fig, table, r_index, j, label, column, total))
         return out
 
-    def _header(self, cells: tuple[Cell, ...], width: int) -> list[Column]:
+    def _header(self, cells: tuple[Cell, ...]) -> list[Column]:
         columns = []
         for cell in cells:
             name = _header_name(cell.text)
             role = next((r for r, rx in _ROLE_BY_HEADER if rx.search(name)), "")
             unit = "分" if _SCORE_HEADER.search(name) else _unit_of(cell.text)
             columns.append(Column(name, unit, role))
-        columns += [Column("", "", "")] * (width - len(columns))
         return columns
 
     def _aligned(self, cells, values, width: int) -> list[tuple[int, Cell]]:
