@@ -21,6 +21,7 @@ _EDGE_PUNCT = "、，,：:；;。（(）)—-－·. \u3000\t"
 _DE = "的"
 _SUBJECT_LIST = regex.compile(r"[、和及与]")
 _DATED_PREFIX = regex.compile(r"^.*?(?:19|20)\d{2}年度?(?:末|底|初)?")
+_COPULA_END = regex.compile(r"(?<=[分数率额费值量度])(?:为|达|是)$")
 _RESPECTIVELY = regex.compile(r"分别(?:为|是|达到?|有)?|依次为")
 _HARD_STOP = regex.compile(r"[，,。；;：:\n|｜]")
 
@@ -214,9 +215,10 @@ class Context:
         end = tokens[-1][2]
         start = 0
         for word, w_start, w_end in tokens[:-1]:
-            if word in self.p.verbs and end - w_end >= 2:
+            rest = s[w_end:end]
+            if word in self.p.verbs and len(rest) >= 2 and rest not in self.p.generic_heads:
                 start = w_end
-        return s[start:end]
+        return _COPULA_END.sub("", s[start:end])
 
     def _keep_tail(self, s: str, limit: int) -> str:
         for word, start, _ in self.tk.tokenize(s, HMM=False):
@@ -233,14 +235,15 @@ class Context:
         digit = regex.search(r"\d", window)
         window = window[: digit.start()] if digit else window
         if _DE in window:
-            window = window.rpartition(_DE)[2]
+            before, _, after = window.partition(_DE)
+            simple = "、" not in before and len(list(self.tk.tokenize(before, HMM=False))) <= 2
+            window = before if simple else window.rpartition(_DE)[2]
         kept = []
         for word, start, end in self.tk.tokenize(window[:16], HMM=False):
             if word in self.p.verbs or self.p.after_stop.fullmatch(word) or len(kept) == 3:
                 break
             kept.append(word)
-        noun = "".join(kept)
-        return noun if len(noun) >= 2 else ""
+        return "".join(kept)
 
     def _listed_before(self, f: Figure) -> str:
         """镇、村两级; 白沙、仁义两镇: a count of a listed set is indicated by the list."""

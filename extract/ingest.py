@@ -189,7 +189,7 @@ def _docx_blocks(body, parent):
                 cells, last = [], None
                 for cell in row.cells:  # a cell spanning columns comes back once per column
                     if cell._tc is not last:
-                        cells.append(" ".join(cell.text.split("\n")))
+                        cells.append(cell.text.replace("\n", " "))
                     last = cell._tc
                 yield " | ".join(cells)
         elif el.tag == qn("w:sdt"):  # content control: its paragraphs are body text too
@@ -229,6 +229,12 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
+def _glue(a: str, b: str) -> str:
+    """What a line break between `a` and `b` stood for: a space between two Latin words,
+    nothing in Chinese or inside a number."""
+    return " " if a[-1:].isascii() and a[-1:].isalpha() and b[:1].isascii() and b[:1].isalpha() else ""
+
+
 @dataclass(slots=True)
 class _Line:
     """One printed line; geometry in PDF points (y up), None when the text came without it."""
@@ -240,36 +246,39 @@ class _Line:
     y: float | None = None
     h: float = 0.0
     row: int = -1  # index of the row within its table, -1 for running text
-    full: bool = False  # reaches the right margin
+    room: float = 0.0  # left free before the right margin (0 or inf without geometry)
     indented: bool = False
     centered: bool = False
+    indents: bool = False  # the document marks paragraphs by a first-line indent
 
 
 def _ends_paragraph(line: str) -> bool:
     return line.rstrip(_CLOSERS)[-1:] in _END
 
 
+def _fills(a: _Line, b: _Line) -> bool:
+    """`a` is full: the first word of `b` would not have fitted in the room left after it."""
+    need = 0.0
+    if b.x0 is not None:
+        word = re.match(r"[0-9A-Za-z.,%'-]+|\S", b.text).group()
+        need = len(word) * (b.x1 - b.x0) / len(b.text)
+    return a.room <= need + 0.5 * a.h
+
+
 def _continues(a: _Line, b: _Line) -> bool:
-    """Whether printed line `b` goes on with `a`'s paragraph (the break was only layout).
-
-    With geometry a paragraph starts at an indented line; without it, after 。！？：；."""
-    if a.row >= 0 or b.row >= 0 or not a.full or is_heading(b.text):
+    """Whether printed line `b` goes on with `a`'s paragraph (the break was only layout):
+    `a` is full and `b` is no heading; where paragraphs are indented, `b` is not (unless it
+    goes on centred, as a long title does); elsewhere `a` does not end in 。！？：；."""
+    if a.row >= 0 or b.row >= 0 or not _fills(a, b) or is_heading(b.text):
         return False
-    if b.x0 is None:
-        return not _ends_paragraph(a.text)
-    return not b.indented or (b.centered and not _ends_paragraph(a.text))
-
-
-def _margin(values: list[float], inner) -> float:
-    """The margin most lines touch: the outermost 3-pt bin holding a tenth of the lines, so
-    one line sticking out (a wide title) does not move it."""
-    bins = Counter(round(v / 3) for v in values)
-    common = [b for b, n in bins.items() if n >= max(2, len(values) // 10)] or list(bins)
-    return 3 * (min(common) if inner is max else max(common))
+    if b.indents:
+        return not b.indented or (b.centered and not _ends_paragraph(a.text))
+    return not _ends_paragraph(a.text)
 
 
 def _mark_layout(lines: list[_Line], page_widths: dict[int, float]) -> None:
-    """Set `full`, `indented` and `centered` from the margins of pages of the same width."""
+    """Set `room`, `indented` and `centered` from the margins of the pages of the same width
+    (the 5 % of lines that stick out furthest, such as a wide title, are ignored)."""
     groups: dict[int, list[_Line]] = {}
     for ln in lines:
         if ln.row < 0:
@@ -277,32 +286,36 @@ def _mark_layout(lines: list[_Line], page_widths: dict[int, float]) -> None:
     for group in groups.values():
         geo = [ln for ln in group if ln.x0 is not None]
         if geo:
-            left, right = _margin([ln.x0 for ln in geo], max), _margin([ln.x1 for ln in geo], min)
+            left = sorted(ln.x0 for ln in geo)[len(geo) // 20]
+            right = sorted((ln.x1 for ln in geo), reverse=True)[len(geo) // 20]
             for ln in geo:
-                ln.full = ln.x1 >= right - 1.5 * ln.h
-                ln.indented = ln.x0 > left + 0.8 * ln.h
+                ln.room = max(right - ln.x1, 0.0)
+                ln.indented = left + 0.8 * ln.h < ln.x0 <= left + 3 * ln.h
                 ln.centered = ln.x0 > left + 3 * ln.h and abs(ln.x0 + ln.x1 - left - right) < 2 * ln.h
+            indents = sum(ln.indented for ln in geo) >= 2
+            for ln in geo:
+                ln.indents = indents
         for page in {ln.page for ln in group if ln.x0 is None}:  # no geometry: by length
             plain = [ln for ln in group if ln.page == page]
             longest = max(_width(ln.text) for ln in plain)
             for ln in plain:
-                ln.full = _width(ln.text) >= 0.85 * longest
+                ln.room = 0.0 if _width(ln.text) >= 0.85 * longest else float("inf")
 
 
 def _drop_furniture(pages: list[list[_Line]]) -> None:
-    """Remove page numbers and running headers/footers from the edges of every page."""
+    """Remove page numbers, and running headers and footers (the same text, digits aside,
+    at the same height on the edge of at least half the pages), from every page."""
     def edges(lines):
         body = [ln for ln in lines if ln.row < 0]
         return body[:2] + body[-2:]
 
-    seen: dict[str, set[int]] = {}
-    for lines in pages:
-        for ln in edges(lines):
-            seen.setdefault(re.sub(r"\d+", "#", ln.text), set()).add(ln.page)
-    running = {k for k, v in seen.items() if len(v) >= 3 and len(v) >= len(pages) / 2}
+    def key(ln):
+        return re.sub(r"\d+", "#", ln.text), None if ln.y is None else round(ln.y / 4)
+
+    seen = Counter(k for lines in pages for k in {key(ln) for ln in edges(lines)})
+    running = {k for k, n in seen.items() if n >= 3 and n >= len(pages) / 2}
     for i, lines in enumerate(pages):
-        drop = {id(ln) for ln in edges(lines)
-                if is_page_number(ln.text, i + 1) or re.sub(r"\d+", "#", ln.text) in running}
+        drop = {id(ln) for ln in edges(lines) if is_page_number(ln.text, i + 1) or key(ln) in running}
         lines[:] = [ln for ln in lines if id(ln) not in drop]
 
 
@@ -324,13 +337,7 @@ def join_lines(pages: list[list[_Line]]) -> tuple[str, list[int], set[int]]:
     for lines in pages:
         page_start = None
         for ln in lines:
-            sep = ""
-            if prev is not None:
-                if not _continues(prev, ln):
-                    sep = "\n"
-                elif prev.text[-1:].isascii() and prev.text[-1:].isalpha() and ln.text[:1].isascii() \
-                        and ln.text[:1].isalpha():
-                    sep = " "  # a Latin word wrapped: the space the line break replaced
+            sep = "" if prev is None else _glue(prev.text, ln.text) if _continues(prev, ln) else "\n"
             if sep:
                 synthetic.add(pos)
                 parts.append(sep)
@@ -349,11 +356,10 @@ def join_lines(pages: list[list[_Line]]) -> tuple[str, list[int], set[int]]:
 # ---------------------------------------------------------------- PDF: tables
 
 def _cell_text(text: str | None) -> str:
-    lines = [clean_spaces(s) for s in (text or "").split("\n")]
+    """A cell's printed lines as one: a cell wraps its text wherever it runs out of width."""
     out = ""
-    for s in filter(None, lines):
-        latin = out[-1:].isascii() and out[-1:].isalpha() and s[0].isascii() and s[0].isalpha()
-        out += (" " if latin else "") + s
+    for line in filter(None, map(clean_spaces, (text or "").split("\n"))):
+        out += _glue(out, line) + line
     return out
 
 
@@ -424,12 +430,12 @@ def _place_tables(lines: list[_Line], tables: list[tuple[tuple, list[str]]], pag
 
     for ln in lines:
         inside = next((k for k, ((x0, y0, x1, y1), _) in enumerate(tables)
-                       if ln.y is not None and y0 <= ln.y <= y1 and ln.x0 < x1 and ln.x1 > x0), None)
+                       if y0 <= ln.y <= y1 and ln.x0 < x1 and ln.x1 > x0), None)
         if inside is not None:
             emit(inside)
             continue
         for k, ((_, _, _, y1), _) in enumerate(tables):  # a table no line fell into
-            if ln.y is not None and ln.y < y1:
+            if ln.y < y1:
                 emit(k)
         out.append(ln)
     for k in range(len(tables)):
@@ -445,6 +451,10 @@ _UNREADABLE = re.compile(r"[\s\ufffd\ue000-\uf8ff\x00-\x1f]")
 def _readable(text: str) -> int:
     """How many characters say something: not space, not U+FFFD, not private-use or control."""
     return len(_UNREADABLE.sub("", text))
+
+
+def _unreadable(text: str) -> bool:
+    return _readable(text) * 2 < len("".join(text.split()))
 
 
 def _pdfium_lines(textpage, page_no: int) -> tuple[list[_Line], str]:
@@ -481,7 +491,6 @@ class _Plumber:
         """The page's text if pypdfium2 could not decode it, else its lines with ruled
         tables put in place; pypdfium2's lines unchanged if pdfplumber fails."""
         import pdfplumber
-        from pdfminer.pdfparser import PDFSyntaxError
         from pdfminer.psparser import PSException
         from pdfplumber.utils.exceptions import PdfminerException
 
@@ -497,7 +506,7 @@ class _Plumber:
                 return _place_tables(lines, _tables(page, lines), i + 1) if ruled else lines
             finally:
                 page.close()
-        except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as e:
+        except (PdfminerException, PSException, ValueError, KeyError, TypeError, IndexError) as e:
             log.warning("pdfplumber cannot read page %d (%s): kept pypdfium2's text", i + 1, e)
             return lines
 
@@ -557,7 +566,7 @@ def _pdf_text(data: bytes) -> tuple[str, list[int], set[int]]:
             try:
                 widths[i + 1] = page.get_width()
                 lines, text = _pdfium_lines(textpage, i + 1)
-                unreadable = _readable(text) * 2 < len(text.strip()) or (
+                unreadable = _unreadable(text) or (
                     not lines and any(True for _ in page.get_objects([raw.FPDF_PAGEOBJ_TEXT], max_depth=3)))
                 ruled = _has_rules(page)
             finally:

@@ -29,7 +29,7 @@ _UNIT_FIELDS = {"kind", "base", "factor", "forms", "not_before", "only_before", 
 _KINDS = {"money", "count", "length", "area", "percent", "percentage_point", "score", "other"}
 _APPROX = {"approx", "more_than", "less_than", "at_least", "at_most"}
 _LEXICON_FIELDS = {"words", "examples", "lead_drop", "lead_drop_examples", "verbs",
-                   "tail_words", "after_stop", "max_indicator_chars"}
+                   "tail_words", "generic_heads", "after_stop", "max_indicator_chars"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Patterns:
 
     folder: Path
     figure: regex.Pattern
+    numbers: Mapping[str, regex.Pattern]     # every entry of numbers.yaml, references resolved
     units: Mapping[str, UnitSpec]            # surface form -> unit
     qualifiers: Mapping[str, Mapping]        # position -> word -> approx; not_after -> word -> regex
     exclusion: regex.Pattern
@@ -57,19 +58,21 @@ class Patterns:
     after_stop: regex.Pattern
     verbs: frozenset[str]
     tail_words: frozenset[str]
+    generic_heads: frozenset[str]
     max_indicator_chars: int
     raw: Mapping[str, Mapping]               # file -> parsed YAML, for the example tests
 
 
 def patterns_dir(override: str | os.PathLike | None = None) -> Path:
     """The `patterns/` folder: a flag or $JIXIAO_PATTERNS, else beside the package, else installed data."""
-    candidates = [override, os.environ.get("JIXIAO_PATTERNS"),
-                  Path(__file__).resolve().parent.parent / "patterns",
-                  Path(sys.prefix) / "share" / "jixiao" / "patterns"]
+    chosen = override or os.environ.get("JIXIAO_PATTERNS")
+    candidates = [chosen] if chosen else [Path(__file__).resolve().parent.parent / "patterns",
+                                          Path(sys.prefix) / "share" / "jixiao" / "patterns"]
     for c in candidates:
-        if c and (Path(c) / "numbers.yaml").is_file():
+        if (Path(c) / "numbers.yaml").is_file():
             return Path(c)
-    raise PatternError("patterns/", "folder", "not found; pass --patterns DIR or set JIXIAO_PATTERNS")
+    where = chosen or "beside the package"
+    raise PatternError("patterns/", "folder", f"not found ({where}); pass --patterns DIR or set JIXIAO_PATTERNS")
 
 
 def _compile(file: str, key: str, source: str) -> regex.Pattern:
@@ -198,6 +201,7 @@ def build(folder: Path) -> Patterns:
     return Patterns(
         folder=folder,
         figure=compiled_numbers["figure"],
+        numbers=MappingProxyType(compiled_numbers),
         units=MappingProxyType(units),
         qualifiers=MappingProxyType(qualifiers),
         exclusion=exclusion,
@@ -207,6 +211,7 @@ def build(folder: Path) -> Patterns:
         after_stop=_compile("lexicon.yaml", "after_stop", lex["after_stop"]),
         verbs=frozenset(str(v) for v in lex.get("verbs", ())),
         tail_words=frozenset(str(v) for v in lex.get("tail_words", ())),
+        generic_heads=frozenset(str(v) for v in lex.get("generic_heads", ())),
         max_indicator_chars=int(lex.get("max_indicator_chars", 18)),
         raw=MappingProxyType(raw),
     )
