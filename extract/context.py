@@ -8,6 +8,7 @@ it counts after it (54个屋场党小组). Table cells are handled by `tables.py
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 
 import regex
@@ -16,7 +17,7 @@ from .model import Figure
 from .patterns import Patterns
 from .structure import Layout
 
-_CLAUSE_BOUNDARY = "，,；;。：:！？!?\n|｜"
+_BOUNDARY = regex.compile(r"[，,；;。：:！？!?\n|｜]")
 _EDGE_PUNCT = "、，,：:；;。（(）)—-－·. \u3000\t"
 _DE = "的"
 _SUBJECT_LIST = regex.compile(r"[、和及与]")
@@ -46,10 +47,12 @@ class Context:
         self.scan = scan
         self.layout = layout
         self.tk = tokenizer
+        self._boundaries = [m.start() for m in _BOUNDARY.finditer(scan)]
 
     # -- entry point -------------------------------------------------------------
     def annotate(self, figures: list[Figure]) -> list[Figure]:
         self._all = figures
+        self._starts = [f.start for f in figures]
         out: list[Figure] = []
         anchors: list[Figure] = []            # figures of the sentence that named their indicator
         prev: Figure | None = None
@@ -75,10 +78,9 @@ class Context:
         return out
 
     def _clause_start(self, pos: int, floor: int) -> int:
-        i = pos - 1
-        while i >= floor and self.scan[i] not in _CLAUSE_BOUNDARY:
-            i -= 1
-        return i + 1
+        """Just after the last clause boundary before `pos`, but not before `floor`."""
+        i = bisect_left(self._boundaries, pos) - 1
+        return max(floor, self._boundaries[i] + 1) if i >= 0 else floor
 
     # -- role and direction --------------------------------------------------------
     def _role(self, f: Figure, lead: str, s_start: int, clause_start: int, prev: Figure | None):
@@ -132,8 +134,14 @@ class Context:
         cue = None
         for cue in self.p.cues["parts_follow"].finditer(self.scan, s_start, f.start):
             pass
-        return cue is not None and any(
-            g.kind == f.kind and s_start <= g.start < cue.start() for g in self._all)
+        if cue is None:
+            return False
+        for g in self._all[bisect_left(self._starts, s_start):]:
+            if g.start >= cue.start():
+                return False
+            if g.kind == f.kind:
+                return True
+        return False
 
     # -- indicator -------------------------------------------------------------------
     def _indicator(self, f: Figure, subject: str, lead: str, anchor: Figure | None,
@@ -255,6 +263,7 @@ class Context:
 
     def _respective(self, f: Figure, s_start: int) -> str:
         """A、B和C分别为x、y和z: the i-th number belongs to the i-th subject."""
+        s_start = max(s_start, f.start - 300)
         window = self.scan[s_start:f.start]
         m = None
         for m in _RESPECTIVELY.finditer(window):
@@ -278,9 +287,7 @@ class Context:
     def _run_after(self, start: int) -> list[Figure]:
         """The figures listed one after another from `start` (x、y和z万元)."""
         run, pos = [], start
-        for g in self._all:
-            if g.start < start:
-                continue
+        for g in self._all[bisect_left(self._starts, start):]:
             if self.scan[pos:g.start].strip(" 、和及与"):
                 break
             run.append(g)

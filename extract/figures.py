@@ -43,8 +43,15 @@ def parse_number(s: str) -> Decimal:
         return Decimal(s.replace(",", ""))
     if s[0] in _PLACE_ONLY:
         s = "一" + s
-    converted = cn2an.cn2an(s, "normal")
+    try:
+        converted = cn2an.cn2an(s, "normal")
+    except (ValueError, KeyError, IndexError) as e:
+        raise NotANumber(s) from e
     return Decimal(str(converted))
+
+
+class NotANumber(ValueError):
+    """Chinese numerals that do not form a number (十零零): not a figure, not an error."""
 
 
 def _excluded_spans(patterns: Patterns, scan: str) -> tuple[list[int], list[int]]:
@@ -78,6 +85,8 @@ class Recognizer:
         for m in self.p.figure.finditer(self.scan):
             try:
                 fig = self._figure(m)
+            except NotANumber:
+                continue
             except (InvalidOperation, ValueError, TypeError, KeyError) as e:
                 self.skipped += 1
                 log.debug("unparsable figure %r at %d: %s", m.group(), m.start(), e)

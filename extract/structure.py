@@ -196,7 +196,7 @@ class Layout:
             if j in table_lines:
                 return False
             nxt = self.text[ns:ne]
-            return bool(_numbered(nxt)) or (len(nxt) > 30 and bool(_PROSE.search(nxt)))
+            return bool(_numbered(nxt)) or bool(_SENTENCE_END.search(nxt))
         return False
 
     def _section_paths(self) -> list[str]:

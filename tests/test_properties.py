@@ -1,0 +1,50 @@
+"""Properties: the recognizer never raises, spans always index the text, values round-trip."""
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from hypothesis import given, settings, strategies as st
+
+from extract import find_figures
+from extract.figures import parse_number
+
+ALPHABET = st.sampled_from(list("0123456789.,%％万亿元个户人米亩分约余多近以上下内超过不低于≥≤、，。；：（）|\n "
+                                "一二两三四五六七八九十百千零第年月日合计其中比上年增加减少增长下降提高“”《》"
+                                "１２３４５６７８９０ＡＢabcXYZ\u3000\u00a0\r"))
+TEXT = st.text(ALPHABET, max_size=300)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_never_raises_and_spans_index_the_text(text):
+    for f in find_figures(text, strict=True):
+        assert text[f.start:f.end] == f.surface
+        assert isinstance(f.value, Decimal) and isinstance(f.value_base, Decimal)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["万元", "元", "亿元", "公里", "平方米", "户", "%"]))
+def test_written_value_reads_back(value, unit):
+    written = f"{value:,.2f}" if unit != "%" else f"{value:.2f}"
+    text = f"本年度该项指标为{written}{unit}。"
+    figures = find_figures(text, strict=True)
+    assert len(figures) == 1
+    f = figures[0]
+    assert f.value == value and f.unit == unit and f.surface == f"{written}{unit}"
+
+
+@given(st.integers(min_value=0, max_value=99999))
+def test_chinese_numerals_read_as_cn2an_writes_them(n):
+    import cn2an
+
+    assert parse_number(cn2an.an2cn(n)) == n
+
+
+def test_adversarial_inputs_finish():
+    """Guards against regex blow-ups: a long digit run and a long line of figures."""
+    for text in ("1" * 100_000, "1,234," * 20_000, "约" * 50_000 + "1万元", "12.5万元、" * 20_000):
+        t0 = time.perf_counter()
+        find_figures(text)
+        assert time.perf_counter() - t0 < 60
