@@ -15,6 +15,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,13 +53,14 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024) -> D
             raise InputError(f"unsupported format: {_ADVICE[suffix]}")
         if suffix in _IMAGES:
             raise InputError("image file: OCR needed (not supported yet); or supply the PDF/docx")
-        raise InputError(f"unsupported file type {suffix or '(none)'!r}: expected .txt, .docx or .pdf")
+        raise InputError(f"unsupported file type {suffix or '(none)'!r}: "
+                         "expected .txt, .docx or .pdf")
     data = _read_bytes(path, max_bytes)
     if fmt == "txt":
         text, encoding = decode_text(data)
         return Document(doc_id, str(path), fmt, text, encoding)
     if fmt == "docx":
-        return Document(doc_id, str(path), fmt, *_docx_text(data))
+        return Document(doc_id, str(path), fmt, _docx_text(data, max_bytes))
     text, starts, synthetic = _pdf_text(data)
     return Document(doc_id, str(path), fmt, text, "", tuple(starts), frozenset(synthetic))
 
@@ -87,7 +89,8 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
 _GB = {"gb18030", "gbk", "gb2312", "hz", "cp936"}
 _BIG5 = {"big5", "big5hkscs", "cp950"}
-_OK_CONTROLS = set("\t\n\r\f\v")
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # tab, newlines and form feed are text
 _CANNOT = "cannot decode: not UTF-8, GB18030 or UTF-16"
 
 
@@ -108,20 +111,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return _check_text(data.decode("utf-8"), "utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if b"\x00" not in data and _control_share(data) > 0.01:
-        raise InputError(f"binary data, not text: {_control_share(data):.0%} control bytes")
+    controls = len(_CONTROL_BYTES.findall(data))
+    if b"\x00" not in data and controls > len(data) // 100:
+        raise InputError(f"binary data, not text: {controls} control bytes in {len(data)}")
     enc = _guess_encoding(data)
     if enc is None:
-        raise InputError(f"binary data, not text: NUL bytes" if b"\x00" in data else _CANNOT)
+        raise InputError("binary data, not text: NUL bytes" if b"\x00" in data else _CANNOT)
     try:
         return _check_text(data.decode(enc), enc), enc
     except UnicodeDecodeError as e:
         raise InputError(f"{_CANNOT} (looked like {enc}, invalid at byte {e.start})") from e
-
-
-def _control_share(data: bytes) -> float:
-    bad = sum(data.count(bytes([b])) for b in (*range(1, 9), 11, *range(14, 32), 127))
-    return bad / len(data)
 
 
 def _guess_encoding(data: bytes) -> str | None:
@@ -148,7 +147,7 @@ def _check_text(text: str, encoding: str) -> str:
         raise InputError("no text: the file holds only whitespace")
     if "\x00" in text:
         raise InputError(f"binary data, not text: NUL characters after decoding as {encoding}")
-    controls = sum(1 for c in text if c not in _OK_CONTROLS and unicodedata.category(c) == "Cc")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(2, len(text) // 100):
         raise InputError(f"binary data, not text: {controls} control characters")
     return text
@@ -156,8 +155,9 @@ def _check_text(text: str, encoding: str) -> str:
 
 # ---------------------------------------------------------------- Word
 
-def _docx_text(data: bytes) -> tuple[str]:
-    """Body paragraphs and tables in document order; headers and footers are left out."""
+def _docx_text(data: bytes, max_bytes: int) -> str:
+    """Body paragraphs and tables in document order; headers and footers (page numbers)
+    are left out."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import XMLSyntaxError
@@ -165,15 +165,19 @@ def _docx_text(data: bytes) -> tuple[str]:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"not a .docx: an old binary Word/WPS file; {_SAVE_AS}")
     try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > 10 * max_bytes:  # a zip bomb would exhaust memory before it fails
+            raise InputError(f"file too large: unpacks to {_mb(unpacked)} MB "
+                             f"> limit {_mb(10 * max_bytes)} MB")
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_blocks(document.element.body, document))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError,
-            PackageNotFoundError, XMLSyntaxError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, KeyError,
+            ValueError, EOFError, PackageNotFoundError, XMLSyntaxError) as e:
         raise InputError(f"corrupt .docx: {e or type(e).__name__}") from e
     text = "\n".join(lines)
     if not text.strip():
         raise InputError("no text: the document holds only whitespace")
-    return (text,)
+    return text
 
 
 def _docx_blocks(body, parent):
@@ -199,11 +203,16 @@ def _docx_blocks(body, parent):
 
 # ---------------------------------------------------------------- PDF: text cleaning
 
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026\u2264\u2265"
-_SPACES = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}0-9A-Za-z%])|(?<=[{_CJK}0-9A-Za-z%]) +(?=[{_CJK}])")
+# CJK, full-width forms, and the dashes, quotes, ellipsis and ≤ ≥ set in Chinese text
+_CJK = ("\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+        "\u2014\u2018\u2019\u201c\u201d\u2026\u2264\u2265")
+_SPACES = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}0-9A-Za-z%])"
+                     rf"|(?<=[{_CJK}0-9A-Za-z%]) +(?=[{_CJK}])")
 _HEADING = re.compile(r"\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
-                      r"|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[章节部分条]|[①-⑳]|附[件表])")
-_PAGE_NO = re.compile(r"[—–\-－]+\s*(\d+)\s*[—–\-－]+|第\s*(\d+)\s*页(?:\s*[,，/／]?\s*共\s*\d+\s*页)?"
+                      r"|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[章节部分条]"
+                      r"|[①-⑳]|附[件表])")
+_PAGE_NO = re.compile(r"[—–\-－]+\s*(\d+)\s*[—–\-－]+"
+                      r"|第\s*(\d+)\s*页(?:\s*[,，/／]?\s*共\s*\d+\s*页)?"
                       r"|(\d+)\s*[/／]\s*\d+|(?:page|Page|PAGE)\s*(\d+)(?:\s*of\s*\d+)?|(\d+)")
 _END = "。！？：；!?:;"
 _CLOSERS = "”’」』）)】》"
@@ -232,7 +241,8 @@ def _width(s: str) -> int:
 def _glue(a: str, b: str) -> str:
     """What a line break between `a` and `b` stood for: a space between two Latin words,
     nothing in Chinese or inside a number."""
-    return " " if a[-1:].isascii() and a[-1:].isalpha() and b[:1].isascii() and b[:1].isalpha() else ""
+    latin = a[-1:].isascii() and a[-1:].isalpha() and b[:1].isascii() and b[:1].isalpha()
+    return " " if latin else ""
 
 
 @dataclass(slots=True)
@@ -277,12 +287,13 @@ def _continues(a: _Line, b: _Line) -> bool:
 
 
 def _mark_layout(lines: list[_Line], page_widths: dict[int, float]) -> None:
-    """Set `room`, `indented` and `centered` from the margins of the pages of the same width
-    (the 5 % of lines that stick out furthest, such as a wide title, are ignored)."""
+    """Set `room`, `indented`, `centered` and `indents` from the margins of the pages of
+    the same width (the 5 % of lines sticking out furthest, a wide title, are ignored)."""
     groups: dict[int, list[_Line]] = {}
     for ln in lines:
         if ln.row < 0:
             groups.setdefault(round(page_widths[ln.page]), []).append(ln)
+    first_lines = 0  # indented by a few characters, as the first line of a paragraph is
     for group in groups.values():
         geo = [ln for ln in group if ln.x0 is not None]
         if geo:
@@ -290,16 +301,17 @@ def _mark_layout(lines: list[_Line], page_widths: dict[int, float]) -> None:
             right = sorted((ln.x1 for ln in geo), reverse=True)[len(geo) // 20]
             for ln in geo:
                 ln.room = max(right - ln.x1, 0.0)
-                ln.indented = left + 0.8 * ln.h < ln.x0 <= left + 3 * ln.h
-                ln.centered = ln.x0 > left + 3 * ln.h and abs(ln.x0 + ln.x1 - left - right) < 2 * ln.h
-            indents = sum(ln.indented for ln in geo) >= 2
-            for ln in geo:
-                ln.indents = indents
+                ln.indented = ln.x0 > left + 0.8 * ln.h
+                ln.centered = (ln.x0 > left + 3 * ln.h
+                               and abs(ln.x0 + ln.x1 - left - right) < 2 * ln.h)
+                first_lines += ln.indented and ln.x0 <= left + 3 * ln.h
         for page in {ln.page for ln in group if ln.x0 is None}:  # no geometry: by length
             plain = [ln for ln in group if ln.page == page]
             longest = max(_width(ln.text) for ln in plain)
             for ln in plain:
                 ln.room = 0.0 if _width(ln.text) >= 0.85 * longest else float("inf")
+    for ln in lines:
+        ln.indents = ln.x0 is not None and first_lines >= 2
 
 
 def _drop_furniture(pages: list[list[_Line]]) -> None:
@@ -315,7 +327,8 @@ def _drop_furniture(pages: list[list[_Line]]) -> None:
     seen = Counter(k for lines in pages for k in {key(ln) for ln in edges(lines)})
     running = {k for k, n in seen.items() if n >= 3 and n >= len(pages) / 2}
     for i, lines in enumerate(pages):
-        drop = {id(ln) for ln in edges(lines) if is_page_number(ln.text, i + 1) or key(ln) in running}
+        drop = {id(ln) for ln in edges(lines)
+                if is_page_number(ln.text, i + 1) or key(ln) in running}
         lines[:] = [ln for ln in lines if id(ln) not in drop]
 
 
@@ -328,7 +341,7 @@ def _drop_repeated_headers(pages: list[list[_Line]]) -> None:
                 del lines[0]
 
 
-def join_lines(pages: list[list[_Line]]) -> tuple[str, list[int], set[int]]:
+def _join_lines(pages: list[list[_Line]]) -> tuple[str, list[int], set[int]]:
     """Printed lines -> (text, page_starts, synthetic offsets): paragraphs rejoined."""
     parts: list[str] = []
     starts: list[int] = []
@@ -337,15 +350,18 @@ def join_lines(pages: list[list[_Line]]) -> tuple[str, list[int], set[int]]:
     for lines in pages:
         page_start = None
         for ln in lines:
-            sep = "" if prev is None else _glue(prev.text, ln.text) if _continues(prev, ln) else "\n"
+            sep = ""
+            if prev is not None:
+                sep = _glue(prev.text, ln.text) if _continues(prev, ln) else "\n"
             if sep:
                 synthetic.add(pos)
                 parts.append(sep)
                 pos += 1
             if page_start is None:
                 page_start = pos
-            if ln.row >= 0:
-                synthetic.update(pos + m.start() + k for m in re.finditer(r" \| ", ln.text) for k in range(3))
+            if ln.row >= 0:  # the cell separators
+                synthetic.update(pos + m.start() + k
+                                 for m in re.finditer(r" \| ", ln.text) for k in range(3))
             parts.append(ln.text)
             pos += len(ln.text)
             prev = ln
@@ -363,7 +379,7 @@ def _cell_text(text: str | None) -> str:
     return out
 
 
-def table_rows(table) -> list[str]:
+def _table_rows(table) -> list[str]:
     """A pdfplumber table -> `a | b | c` lines: a cell spanning columns is written once, a
     cell spanning rows is carried into every row it covers."""
     texts = table.extract()
@@ -400,14 +416,16 @@ def _has_rules(page) -> bool:
     box = [ctypes.c_float() for _ in range(4)]
     heights: set[int] = set()
 
-    def walk(count, get) -> bool:
-        for k in range(count):
-            obj = get(k)
+    def walk(objects) -> bool:
+        for obj in objects:
             kind = raw.FPDFPageObj_GetType(obj)
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                if walk(raw.FPDFFormObj_CountObjects(obj), lambda j, o=obj: raw.FPDFFormObj_GetObject(o, j)):
+            if kind == raw.FPDF_PAGEOBJ_FORM:  # a form XObject: its own objects inside
+                inner = (raw.FPDFFormObj_GetObject(obj, j)
+                         for j in range(raw.FPDFFormObj_CountObjects(obj)))
+                if walk(inner):
                     return True
-            elif kind == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPageObj_GetBounds(obj, *map(ctypes.byref, box)):
+            elif kind == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPageObj_GetBounds(
+                    obj, *map(ctypes.byref, box)):
                 x0, y0, x1, y1 = (v.value for v in box)
                 if x1 - x0 >= 30:
                     heights.add(round(y0))
@@ -415,10 +433,14 @@ def _has_rules(page) -> bool:
                         return True
         return False
 
-    return walk(raw.FPDFPage_CountObjects(page.raw), lambda k: raw.FPDFPage_GetObject(page.raw, k))
+    return walk(raw.FPDFPage_GetObject(page.raw, k)
+                for k in range(raw.FPDFPage_CountObjects(page.raw)))
 
 
-def _place_tables(lines: list[_Line], tables: list[tuple[tuple, list[str]]], page_no: int) -> list[_Line]:
+_Table = tuple[tuple[float, float, float, float], list[str]]  # (box in PDF points, rows)
+
+
+def _place_tables(lines: list[_Line], tables: list[_Table], page_no: int) -> list[_Line]:
     """Replace the lines inside each table region by its rows, keeping reading order."""
     out: list[_Line] = []
     placed: set[int] = set()
@@ -449,7 +471,7 @@ _UNREADABLE = re.compile(r"[\s\ufffd\ue000-\uf8ff\x00-\x1f]")
 
 
 def _readable(text: str) -> int:
-    """How many characters say something: not space, not U+FFFD, not private-use or control."""
+    """How many characters say something: not space, U+FFFD, private-use or control."""
     return len(_UNREADABLE.sub("", text))
 
 
@@ -463,9 +485,10 @@ def _pdfium_lines(textpage, page_no: int) -> tuple[list[_Line], str]:
 
     text = textpage.get_text_range()
 
-    def unspace(m: re.Match, base: int) -> str:  # only the spaces pdfium made up from gaps
-        generated = all(raw.FPDFText_IsGenerated(textpage.raw, base + k) == 1 for k in range(*m.span()))
-        return "" if generated else m.group()
+    def unspace(m: re.Match, base: int) -> str:  # only the spaces PDFium made up from gaps
+        made_up = all(raw.FPDFText_IsGenerated(textpage.raw, base + k) == 1
+                      for k in range(*m.span()))
+        return "" if made_up else m.group()
 
     lines = []
     for m in re.finditer(r"[^\r\n]+", text):
@@ -477,12 +500,15 @@ def _pdfium_lines(textpage, page_no: int) -> tuple[list[_Line], str]:
         if s < e:
             a, b = textpage.get_charbox(s, loose=True), textpage.get_charbox(e - 1, loose=True)
             line = _SPACES.sub(lambda m, s=s: unspace(m, s), text[s:e]).replace("\x02", "")
-            lines.append(_Line(line, page_no, a[0], b[2], (a[1] + a[3]) / 2, max(a[3] - a[1], 1.0)))
+            lines.append(_Line(line, page_no, a[0], b[2], (a[1] + a[3]) / 2,
+                               max(a[3] - a[1], 1.0)))
     return lines, text
 
 
 class _Plumber:
-    """pdfplumber, opened on first need (it is ~70x slower than pypdfium2); pages closed."""
+    """pdfplumber, opened on first need (it is ~70x slower than pypdfium2). Each page is
+    closed after use; the rest is an in-memory stream, left to the garbage collector
+    (`PDF.close()` re-parses every page and fails again on a malformed one)."""
 
     def __init__(self, data: bytes):
         self.data, self.pdf = data, None
@@ -492,7 +518,7 @@ class _Plumber:
         tables put in place; pypdfium2's lines unchanged if pdfplumber fails."""
         import pdfplumber
         from pdfminer.psparser import PSException
-        from pdfplumber.utils.exceptions import PdfminerException
+        from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
         try:
             if self.pdf is None:
@@ -502,28 +528,27 @@ class _Plumber:
                 if unreadable:
                     text = page.extract_text() or ""
                     if _readable(text) > _readable("".join(ln.text for ln in lines)):
-                        return [_Line(clean_spaces(s), i + 1) for s in text.split("\n") if s.strip()]
+                        return [_Line(clean_spaces(s), i + 1)
+                                for s in text.split("\n") if s.strip()]
                 return _place_tables(lines, _tables(page, lines), i + 1) if ruled else lines
             finally:
                 page.close()
-        except (PdfminerException, PSException, ValueError, KeyError, TypeError, IndexError) as e:
+        except (PdfminerException, MalformedPDFException, PSException, ValueError, KeyError,
+                TypeError, IndexError) as e:
             log.warning("pdfplumber cannot read page %d (%s): kept pypdfium2's text", i + 1, e)
             return lines
 
-    def close(self):
-        if self.pdf is not None:
-            self.pdf.close()
 
-
-def _tables(page, lines: list[_Line]) -> list[tuple[tuple, list[str]]]:
-    """Ruled tables as (box in PDF points, rows), unless pdfplumber reads less of the
-    region than pypdfium2 does (a text layer it cannot decode)."""
+def _tables(page, lines: list[_Line]) -> list[_Table]:
+    """The page's ruled tables, but none that pdfplumber reads less of than pypdfium2 does
+    (a text layer it cannot decode)."""
     out = []
     for tb in page.find_tables():
         x0, top, x1, bottom = tb.bbox
         box = (x0, page.height - bottom, x1, page.height - top)
-        rows = table_rows(tb)
-        inside = "".join(ln.text for ln in lines if box[1] <= ln.y <= box[3] and ln.x0 < x1 and ln.x1 > x0)
+        rows = _table_rows(tb)
+        inside = "".join(ln.text for ln in lines
+                         if box[1] <= ln.y <= box[3] and ln.x0 < x1 and ln.x1 > x0)
         if rows and _readable("".join(rows)) * 2 >= _readable(inside):
             out.append((box, rows))
     return out
@@ -550,6 +575,8 @@ def _open_pdf(data: bytes):
 
 
 def _pdf_text(data: bytes) -> tuple[str, list[int], set[int]]:
+    """(text, page_starts, synthetic offsets): pages read by pypdfium2 one at a time, each
+    closed after use; pdfplumber only where a page has rules or undecodable text."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -566,8 +593,8 @@ def _pdf_text(data: bytes) -> tuple[str, list[int], set[int]]:
             try:
                 widths[i + 1] = page.get_width()
                 lines, text = _pdfium_lines(textpage, i + 1)
-                unreadable = _unreadable(text) or (
-                    not lines and any(True for _ in page.get_objects([raw.FPDF_PAGEOBJ_TEXT], max_depth=3)))
+                unreadable = _unreadable(text) or not lines and any(
+                    True for _ in page.get_objects([raw.FPDF_PAGEOBJ_TEXT], max_depth=3))
                 ruled = _has_rules(page)
             finally:
                 textpage.close()
@@ -578,12 +605,11 @@ def _pdf_text(data: bytes) -> tuple[str, list[int], set[int]]:
     except pdfium.PdfiumError as e:
         raise InputError(f"corrupt PDF: page {len(pages) + 1}: {e}") from e
     finally:
-        plumber.close()
         pdf.close()
     _drop_furniture(pages)
     _drop_repeated_headers(pages)
     _mark_layout([ln for lines in pages for ln in lines], widths)
-    text, starts, synthetic = join_lines(pages)
+    text, starts, synthetic = _join_lines(pages)
     if not text.strip():
         raise InputError("no text layer on any page (scanned PDF): OCR needed")
     empty = [i + 1 for i, lines in enumerate(pages) if not lines]
