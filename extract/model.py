@@ -9,6 +9,7 @@ import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Mapping
 
 KINDS = ("money", "count", "length", "area", "percent", "percentage_point", "score", "other")
 APPROX = ("exact", "approx", "more_than", "less_than", "at_least", "at_most")
@@ -33,6 +34,8 @@ class Document:
     page_starts: tuple[int, ...] = ()
     # Offsets of characters the reader inserted (layout whitespace, joined lines).
     synthetic: frozenset[int] = field(default_factory=frozenset)
+    # Pages read by OCR (1-based) and the recognizer's mean confidence on each, 0..1.
+    ocr_confidence: Mapping[int, float] = field(default_factory=dict)
 
     @property
     def pages(self) -> int | None:
@@ -68,7 +71,8 @@ class Figure:
     table: int | None = None
     row: int | None = None
     col: int | None = None
-    source_method: str = "text"
+    source_method: str = "text"      # text | ocr
+    confidence: float | None = None  # the OCR recognizer's confidence on the figure's page
 
     def __post_init__(self):
         if not 0 <= self.start < self.end or len(self.surface) != self.end - self.start:

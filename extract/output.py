@@ -18,7 +18,7 @@ DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "p
                     "figures", "flags", "seconds", "encoding")
 FIGURE_COLUMNS = ("figure_id", "doc_id", "page", "section", "start", "end", "surface", "value",
                   "unit", "value_base", "base_unit", "kind", "approx", "indicator", "role",
-                  "direction", "sentence", "table", "row", "col", "source_method")
+                  "direction", "sentence", "table", "row", "col", "source_method", "confidence")
 
 
 def plain(d: Decimal) -> str:
@@ -35,6 +35,7 @@ def figure_row(f: Figure) -> dict:
         "kind": f.kind, "approx": f.approx, "indicator": f.indicator, "role": f.role,
         "direction": f.direction, "sentence": f.sentence, "table": f.table, "row": f.row,
         "col": f.col, "source_method": f.source_method,
+        "confidence": "" if f.confidence is None else f"{f.confidence:.3f}",
     }
 
 

@@ -51,7 +51,13 @@ def find_figures(text: str, patterns: Patterns | None = None, *, strict: bool = 
 def analyse(doc: Document, patterns: Patterns | None = None, *, strict: bool = False) -> list[Figure]:
     """The figures of a document, with its id and each figure's page."""
     figures, _ = _figures(doc.text, patterns or load_patterns(), strict)
-    return [replace(f, doc_id=doc.doc_id, page=doc.page_of(f.start)) for f in figures]
+    out = []
+    for f in figures:
+        page = doc.page_of(f.start)
+        confidence = doc.ocr_confidence.get(page) if page is not None else None
+        out.append(replace(f, doc_id=doc.doc_id, page=page, confidence=confidence,
+                           source_method="ocr" if confidence is not None else "text"))
+    return out
 
 
 @dataclass(frozen=True)
