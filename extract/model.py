@@ -93,3 +93,39 @@ class Figure:
     def figure_id(self) -> str:
         """Stable across runs: the document and the position, nothing random."""
         return f"{short_hash(self.doc_id)}-{self.start}"
+
+
+CHECK_STATUS = ("pass", "fail", "not_assessable")
+SEVERITIES = ("error", "warning", "notice")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One run of one consistency check on some figures of a document.
+
+    `key` tells apart runs of the same check that cite no figures (heading numbering).
+    """
+
+    doc_id: str
+    check: str
+    status: str
+    severity: str
+    figure_ids: tuple[str, ...] = ()
+    stated: str = ""
+    expected: str = ""
+    tolerance: str = ""
+    message: str = ""
+    page: int | None = None
+    section: str = ""
+    evidence: str = ""
+    key: str = ""
+
+    def __post_init__(self):
+        if self.status not in CHECK_STATUS or self.severity not in SEVERITIES:
+            raise ValueError(f"unknown status/severity {self.status!r}/{self.severity!r}")
+
+    @property
+    def check_id(self) -> str:
+        """Stable across runs: document, check and the figures (or key) it is about."""
+        basis = "|".join((self.doc_id, self.check, " ".join(self.figure_ids), self.key))
+        return f"{self.check}-{short_hash(basis, 12)}"

@@ -12,13 +12,32 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .model import Figure
+from .model import CheckResult, Figure
 
 DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "pages",
                     "figures", "flags", "seconds", "encoding")
 FIGURE_COLUMNS = ("figure_id", "doc_id", "page", "section", "start", "end", "surface", "value",
                   "unit", "value_base", "base_unit", "kind", "approx", "indicator", "role",
                   "direction", "sentence", "table", "row", "col", "source_method", "confidence")
+
+
+CHECK_COLUMNS = ("check_id", "doc_id", "check", "status", "severity", "figure_ids", "stated",
+                 "expected", "tolerance", "message")
+FLAG_COLUMNS = ("flag_id", "doc_id", "check", "severity", "message", "figure_ids", "page", "section",
+                "evidence", "stated", "expected", "tolerance")
+
+
+def check_row(c: CheckResult) -> dict:
+    return {"check_id": c.check_id, "doc_id": c.doc_id, "check": c.check, "status": c.status,
+            "severity": c.severity, "figure_ids": " ".join(c.figure_ids), "stated": c.stated,
+            "expected": c.expected, "tolerance": c.tolerance, "message": c.message}
+
+
+def flag_row(c: CheckResult) -> dict:
+    return {"flag_id": c.check_id, "doc_id": c.doc_id, "check": c.check, "severity": c.severity,
+            "message": c.message, "figure_ids": " ".join(c.figure_ids), "page": c.page,
+            "section": c.section, "evidence": c.evidence, "stated": c.stated, "expected": c.expected,
+            "tolerance": c.tolerance}
 
 
 def plain(d: Decimal) -> str:

@@ -21,7 +21,8 @@ from .context import annotate
 from .errors import InputError
 from .figures import Recognizer
 from .ingest import FORMATS, read_document
-from .model import Document, Figure
+from .checks import run_checks
+from .model import CheckResult, Document, Figure
 from .patterns import Patterns, load_patterns
 from .segment import tokenizer
 from .structure import Layout
@@ -48,16 +49,17 @@ def find_figures(text: str, patterns: Patterns | None = None, *, strict: bool = 
     return _figures(text, patterns or load_patterns(), strict)[0]
 
 
-def analyse(doc: Document, patterns: Patterns | None = None, *, strict: bool = False) -> list[Figure]:
-    """The figures of a document, with its id and each figure's page."""
-    figures, _ = _figures(doc.text, patterns or load_patterns(), strict)
+def analyse(doc: Document, patterns: Patterns | None = None, *,
+            strict: bool = False) -> tuple[list[Figure], list[CheckResult]]:
+    """The figures of a document, with its id and each figure's page, and its checks."""
+    figures, layout = _figures(doc.text, patterns or load_patterns(), strict)
     out = []
     for f in figures:
         page = doc.page_of(f.start)
         confidence = doc.ocr_confidence.get(page) if page is not None else None
         out.append(replace(f, doc_id=doc.doc_id, page=page, confidence=confidence,
                            source_method="ocr" if confidence is not None else "text"))
-    return out
+    return out, run_checks(doc.doc_id, doc.text, out, layout)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,12 @@ class Report:
     error: str = ""
     document: Document | None = None
     items: tuple[Figure, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
     seconds: float = 0.0
+
+    @property
+    def flags(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.status == "fail")
 
     @property
     def figures(self) -> pd.DataFrame:
@@ -83,7 +90,8 @@ class Report:
         return {"doc_id": self.doc_id, "source": self.source, "format": self.format,
                 "status": self.status, "error": self.error,
                 "chars": len(doc.text) if doc else "", "pages": (doc.pages or "") if doc else "",
-                "figures": len(self.items) if self.status == "ok" else "", "flags": "",
+                "figures": len(self.items) if self.status == "ok" else "",
+                "flags": len(self.flags) if self.status == "ok" else "",
                 "seconds": f"{self.seconds:.3f}", "encoding": doc.encoding if doc else ""}
 
 
@@ -94,7 +102,7 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
     fmt = FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip("."))
     try:
         doc = read_document(path, doc_id, max_bytes=max_bytes)
-        figures = analyse(doc, patterns, strict=strict)
+        figures, checks = analyse(doc, patterns, strict=strict)
     except InputError as e:
         return Report(doc_id, str(path), fmt, "error", str(e), seconds=time.perf_counter() - t0)
     except Exception as e:  # a bug: record it for this document, keep the batch going
@@ -104,7 +112,7 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
         return Report(doc_id, str(path), fmt, "error", f"internal error: {type(e).__name__}: {e}",
                       seconds=time.perf_counter() - t0)
     return Report(doc_id, str(path), doc.format, "ok", document=doc, items=tuple(figures),
-                  seconds=time.perf_counter() - t0)
+                  checks=tuple(checks), seconds=time.perf_counter() - t0)
 
 
 def read_report(path: str | os.PathLike, patterns: Patterns | None = None) -> Report:
@@ -186,5 +194,9 @@ def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
         reports.append(report)
     output.write_csv(outdir / "figures.csv", output.FIGURE_COLUMNS,
                      (output.figure_row(f) for r in reports for f in r.items))
+    output.write_csv(outdir / "checks.csv", output.CHECK_COLUMNS,
+                     (output.check_row(c) for r in reports for c in r.checks))
+    output.write_csv(outdir / "flags.csv", output.FLAG_COLUMNS,
+                     (output.flag_row(c) for r in reports for c in r.flags))
     output.write_csv(outdir / "documents.csv", output.DOCUMENT_COLUMNS, (r.row() for r in reports))
     return reports

@@ -1,0 +1,131 @@
+"""Consistency checks (spec/checks.md): registered functions, one per check name.
+
+Each check receives the document's `Context` and yields `CheckResult`s (pass, fail or
+not_assessable) that cite figure ids. A check that finds nothing to verify in a report
+records one `not_assessable` row, so checks.csv shows that it ran.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Iterable, Iterator
+
+import regex
+
+from ..model import CheckResult, Figure
+from ..structure import Layout
+from .interval import Interval, fmt
+from .messages import MESSAGES
+
+_PERIOD_END = regex.compile(r"[。！？!?\n]")
+_YEAR_IN_TITLE = regex.compile(r"((?:19|20)\d{2})\s*年")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    severity: str
+    run: Callable[["Context"], Iterable[CheckResult]]
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(name: str, severity: str):
+    """Register a check under its name in spec/checks.md."""
+    def wrap(fn):
+        if name in REGISTRY:
+            raise ValueError(f"check {name} registered twice")
+        REGISTRY[name] = Check(name, severity, fn)
+        return fn
+    return wrap
+
+
+@dataclass
+class Context:
+    """What the checks of one document read: text, layout, figures and the period reported."""
+
+    doc_id: str
+    text: str
+    layout: Layout
+    figures: list[Figure]
+    year: int | None = None
+    _periods: list[int] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._periods = [m.start() for m in _PERIOD_END.finditer(self.text)]
+        self._starts = [f.start for f in self.figures]
+        if self.year is None:
+            self.year = report_year(self.text, self.layout)
+
+    # -- look-ups ------------------------------------------------------------------
+    def period(self, offset: int) -> tuple[int, int]:
+        """The full sentence (to 。！？ or the line end) around `offset`."""
+        i = bisect_right(self._periods, offset - 1)
+        start = self._periods[i - 1] + 1 if i > 0 else 0
+        end = self._periods[i] + 1 if i < len(self._periods) else len(self.text)
+        return start, end
+
+    def figures_between(self, start: int, end: int) -> list[Figure]:
+        return self.figures[bisect_left(self._starts, start):bisect_left(self._starts, end)]
+
+    # -- results -------------------------------------------------------------------
+    def result(self, which: str, status: str, figures: Iterable[Figure] = (), *, stated: Interval | str = "",
+               expected: Interval | str = "", message_key: str = "", key: str = "",
+               severity: str | None = None, at: int | None = None, **values) -> CheckResult:
+        figures = list(figures)
+        severity = severity or REGISTRY[which].severity
+        if status == "fail" and severity == "error" and any(f.approx != "exact" for f in figures):
+            severity = "warning"  # an approximate operand can raise a warning, never an error
+        where = at if at is not None else (figures[0].start if figures else 0)
+        template = MESSAGES.get(message_key or f"{which}.{status}", "")
+        message = template.format(**values) if template else ""
+        evidence = self.text[slice(*self.period(where))].strip() if figures or at is not None else ""
+        tolerance = ""
+        if isinstance(expected, Interval) and isinstance(stated, Interval):
+            tolerance = f"±{fmt(stated.half_width + expected.half_width)}"
+        return CheckResult(
+            doc_id=self.doc_id, check=which, status=status, severity=severity,
+            figure_ids=tuple(f.figure_id for f in figures), stated=str(stated), expected=str(expected),
+            tolerance=tolerance, message=message,
+            page=figures[0].page if figures else None,
+            section=self.layout.section_at(where), evidence=evidence[:300], key=key)
+
+
+def report_year(text: str, layout: Layout) -> int | None:
+    """The year a report evaluates: from its title, else the first 20xx年度 of the text."""
+    if layout.title:
+        m = _YEAR_IN_TITLE.search(text, *layout.title)
+        if m:
+            return int(m.group(1))
+    m = regex.search(r"((?:19|20)\d{2})\s*年度", text[:2000])
+    return int(m.group(1)) if m else None
+
+
+def run_checks(doc_id: str, text: str, figures: list[Figure], layout: Layout) -> list[CheckResult]:
+    """Every registered check on one document, in registry order."""
+    ctx = Context(doc_id, text, layout, figures)
+    out: list[CheckResult] = []
+    for name, chk in REGISTRY.items():
+        results = list(chk.run(ctx))
+        if not results:
+            results = [ctx.result(name, "not_assessable", message_key="nothing")]
+        out.extend(results)
+    return out
+
+
+def unit_slip(stated: Interval, expected: Interval) -> bool:
+    """A factor of 10⁴ or 10⁸ between the sides would make them agree (元 written for 万元)."""
+    for k in (Decimal(10) ** 4, Decimal(10) ** 8):
+        if stated.scale(k).overlaps(expected) or expected.scale(k).overlaps(stated):
+            return True
+    return False
+
+
+def iter_pairs(items: list) -> Iterator[tuple]:
+    return zip(items, items[1:])
+
+
+from . import arithmetic, consistency  # noqa: E402,F401  (registers the checks)

@@ -1,0 +1,400 @@
+"""Checks that recompute: totals and parts, changes and growth rates, ratios, scores."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+from typing import Iterator
+
+import regex
+
+from ..model import CheckResult, Figure
+from . import Context, check, unit_slip
+from .interval import Interval, exact, fmt, of, total
+from .messages import UNIT_SLIP
+
+AMOUNTS = {"money", "count", "length", "area", "other"}
+CHANGE_ROLES = {"delta", "growth_rate", "prior"}
+HUNDRED = Decimal(100)
+_PARTS_CUE = regex.compile(r"其中|主要包括|包括|分别为|分别是|按[^，,。；]{1,8}分[：:，,]?")
+_NEW_BREAKDOWN = regex.compile(r"按[^，,。；]{1,8}分")
+_NESTING_CUE = regex.compile(r"其中|包括")
+_OTHER_PART = regex.compile(r"^(?:其他|其它|其余|剩余)")
+_WHOLE_YEAR = regex.compile(r"全年|调整后|总预算")
+_COMPLETION = regex.compile(r"完成率|完成目标任务的")
+
+
+def _name(f: Figure) -> str:
+    return f.indicator or f.surface
+
+
+def _unit(f: Figure, iv: Interval) -> str:
+    """An interval in the figure's written unit, for messages."""
+    factor = f.value_base / f.value if f.value else Decimal(1)
+    lo, hi = iv.lo / factor, iv.hi / factor
+    places = min(max(-f.value.as_tuple().exponent, 0) if f.value else 2, 6)
+    if not hi.is_finite():
+        return f"≥{fmt(lo)}{f.unit}"
+    mid = (lo + hi) / 2
+    return f"{mid.quantize(Decimal(1).scaleb(-places))}{f.unit}"
+
+
+def _hint(a: Interval, b: Interval) -> str:
+    return UNIT_SLIP if unit_slip(a, b) else ""
+
+
+# -- sum_mismatch ----------------------------------------------------------------------
+def _parts_region(ctx: Context, t: Figure) -> tuple[int, int, bool] | None:
+    """Where the parts of total `t` are listed: after a cue in its sentence, or in the next
+    sentence when that one opens with the cue (…合计5.08万元。其中：…)."""
+    p_start, p_end = ctx.period(t.start)
+    m = _PARTS_CUE.search(ctx.text, t.end, p_end)
+    if m is None:
+        n_start, n_end = ctx.period(p_end)
+        m = _PARTS_CUE.match(ctx.text, n_start + len(ctx.text[n_start:n_end]) - len(ctx.text[n_start:n_end].lstrip()))
+        if m is None or n_start < p_end:
+            return None
+        p_end = n_end
+    between = [f for f in ctx.figures_between(t.end, m.start())
+               if f.kind == t.kind and f.base_unit == t.base_unit and f.role not in CHANGE_ROLES]
+    if between:
+        return None
+    return m.end(), p_end, m.group().startswith("分别")
+
+
+def _breakdowns(ctx: Context, t: Figure, start: int, end: int):
+    """Groups of top-level parts, each with the positions where a list may end (；), and
+    the children of each part (包括…, parentheses)."""
+    parts = [f for f in ctx.figures_between(start, end)
+             if f.kind == t.kind and f.base_unit == t.base_unit and f.role not in CHANGE_ROLES
+             and f.role != "total" and f.table is None]
+    groups: list[list[tuple[Figure, bool]]] = [[]]
+    children: dict[Figure, list[Figure]] = defaultdict(list)
+    depth, prev, parent = 0, None, None
+    for f in parts:
+        boundary = False
+        if prev is not None:
+            between = ctx.text[prev.end:f.start]
+            if _NEW_BREAKDOWN.search(between):
+                groups.append([])
+                depth = 0
+            else:
+                opens = between.count("（") + between.count("(")
+                closes = between.count("）") + between.count(")")
+                if "；" in between or ";" in between:
+                    depth, boundary = 0, True
+                depth = max(0, depth + opens - closes)
+                if _NESTING_CUE.search(between) and opens == closes:
+                    depth += 1
+        if depth == 0:
+            groups[-1].append((f, boundary))
+            parent = f
+        elif parent is not None:
+            children[parent].append(f)
+        prev = f
+    return [g for g in groups if g], children
+
+
+def _sum_result(ctx: Context, t: Figure, candidates: list[list[Figure]], exhaustive: bool) -> CheckResult:
+    stated = of(t)
+    best = None
+    for parts in candidates:
+        s = total(of(p) for p in parts)
+        full = exhaustive or any(_OTHER_PART.match(p.indicator) for p in parts)
+        ok = s.overlaps(stated) if full else s.lo <= stated.hi
+        if ok:
+            return ctx.result("sum_mismatch", "pass", [t, *parts], stated=stated, expected=s,
+                              total_name=_name(t), total=t.surface, parts=_unit(t, s))
+        best = best or (parts, s, full)
+    parts, s, full = candidates[-1][:], total(of(p) for p in candidates[-1]), best[2]
+    diff = abs(s.lo + s.hi - stated.lo - stated.hi) / 2
+    key = "sum_mismatch.fail" if full else "sum_mismatch.fail_partial"
+    return ctx.result("sum_mismatch", "fail", [t, *parts], stated=stated, expected=s, message_key=key,
+                      total_name=_name(t), total=t.surface, parts=_unit(t, s),
+                      diff=_unit(t, exact(diff)), hint=_hint(stated, s))
+
+
+def _prefixes(group: list[tuple[Figure, bool]]) -> list[list[Figure]]:
+    """Where a list of parts may end: before each ；, and at its end."""
+    out = []
+    for i, (_, boundary) in enumerate(group):
+        if boundary and i:
+            out.append([f for f, _ in group[:i]])
+    out.append([f for f, _ in group])
+    return out
+
+
+def _table_sums(ctx: Context) -> Iterator[CheckResult]:
+    """A table's 合计 row against the rows above it, column by column (amounts only)."""
+    cells = {(f.table, f.row, f.col): f for f in ctx.figures if f.table is not None}
+    for (t, r, c), f in cells.items():
+        if f.role != "total" or f.kind not in AMOUNTS:
+            continue
+        parts, row = [], r - 1
+        while (t, row, c) in cells and cells[(t, row, c)].role != "total":
+            parts.append(cells[(t, row, c)])
+            row -= 1
+        if len(parts) >= 2:
+            yield _sum_result(ctx, f, [parts[::-1]], exhaustive=True)
+
+
+@check("sum_mismatch", "error")
+def sum_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    for t in ctx.figures:
+        if t.role != "total" or t.kind not in AMOUNTS or t.table is not None:
+            continue
+        region = _parts_region(ctx, t)
+        if region is None:
+            continue
+        start, end, respectively = region
+        groups, children = _breakdowns(ctx, t, start, end)
+        for group in groups:
+            if group:
+                yield _sum_result(ctx, t, _prefixes(group), exhaustive=respectively)
+        for parent, kids in children.items():
+            if len(kids) >= 2 or (kids and kids[0].value_base > parent.value_base):
+                yield _sum_result(ctx, parent, [kids], exhaustive=False)
+    yield from _table_sums(ctx)
+
+
+# -- growth_mismatch -------------------------------------------------------------------------
+def _runs(ctx: Context) -> Iterator[list[Figure]]:
+    """Figures of one sentence that speak of the same indicator, one after another."""
+    run: list[Figure] = []
+    for f in ctx.figures:
+        if f.table is not None:
+            continue
+        if run and (f.indicator != run[-1].indicator or ctx.period(f.start) != ctx.period(run[-1].start)):
+            yield run
+            run = []
+        run.append(f)
+    if run:
+        yield run
+
+
+def _signed(f: Figure, iv: Interval) -> Interval:
+    return iv.scale(Decimal(-1)) if f.direction == "-" else iv
+
+
+@check("growth_mismatch", "error")
+def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    for run in _runs(ctx):
+        values = [f for f in run if f.role not in CHANGE_ROLES and f.kind != "percentage_point"]
+        if not values or not _name(values[0]):
+            continue
+        v = values[0]
+        same = lambda f: f.kind == v.kind and f.base_unit == v.base_unit
+        priors = [f for f in run if f.role == "prior" and same(f)]
+        deltas = [f for f in run if f.role == "delta" and (same(f) or (v.kind == "percent" and f.kind == "percentage_point"))]
+        rates = [f for f in run if f.role == "growth_rate" and f.kind == "percent" and v.kind != "percent"]
+        p, d, r = (priors or [None])[0], (deltas or [None])[0], (rates or [None])[0]
+        if sum(x is not None for x in (p, d, r)) < 1 + (p is None):
+            continue
+        if p is None and d is None:
+            continue
+        cited = [x for x in (v, p, d, r) if x is not None]
+        V = of(v)
+        P = of(p) if p else None
+        D = _signed(d, of(d)) if d else None
+        name = _name(v)
+        if P is not None and D is not None and not (P + D).overlaps(V):
+            yield ctx.result("growth_mismatch", "fail", cited, stated=V, expected=P + D,
+                             message_key="growth_mismatch.prior", name=name, prior=p.surface,
+                             delta=d.surface, want=_unit(v, P + D), value=v.surface, hint=_hint(V, P + D))
+            continue
+        word = next((x for x in (d, r) if x is not None), None)
+        if P is not None and word is not None and word.direction:
+            rising = V.lo > P.hi
+            falling = V.hi < P.lo
+            if (rising and word.direction == "-") or (falling and word.direction == "+"):
+                yield ctx.result("growth_mismatch", "fail", cited, stated=V, expected=P,
+                                 message_key="growth_mismatch.direction", name=name, prior=p.surface,
+                                 value=v.surface, word="增加" if word.direction == "+" else "减少")
+                continue
+        if r is not None:
+            base = P if P is not None else (V - D if D is not None else None)
+            change = D if D is not None else (V - P if P is not None else None)
+            ratio = change / base if base is not None and change is not None else None
+            if ratio is None:
+                continue
+            expected = ratio.scale(HUNDRED)
+            stated = _signed(r, of(r))
+            if not expected.overlaps(stated):
+                yield ctx.result("growth_mismatch", "fail", cited, stated=stated, expected=expected,
+                                 message_key="growth_mismatch.rate", name=name,
+                                 delta=d.surface if d else f"{fmt(change.lo)}~{fmt(change.hi)}",
+                                 prior=p.surface if p else _unit(v, base), want=_percent(expected),
+                                 rate=r.surface, hint="")
+                continue
+        yield ctx.result("growth_mismatch", "pass", cited, stated=V, name=name)
+
+
+def _percent(iv: Interval) -> str:
+    return f"{((iv.lo + iv.hi) / 2).quantize(Decimal('0.01'))}%"
+
+
+# -- rate_mismatch ------------------------------------------------------------------------------
+def column_roles(ctx: Context) -> dict[Figure, str]:
+    """The role of each table cell by its column: a 合计 row's cell takes the role of the
+    cell above it (预算数, 执行数 …), since its own role says only that it is a total."""
+    cells = {(f.table, f.row, f.col): f for f in ctx.figures if f.table is not None}
+    roles = {}
+    for f in ctx.figures:
+        if f.table is None:
+            continue
+        t, c, role, row = f.table, f.col, f.role, f.row - 1
+        while role == "total" and row > 0:
+            above = cells.get((t, row, c))
+            if above is not None and above.role != "total":
+                role = above.role
+            row -= 1
+        roles[f] = role
+    return roles
+
+
+def _rate_result(ctx, name, rate: Figure, num: Figure, den: Figure) -> CheckResult:
+    q = of(num) / of(den)
+    if q is None:
+        return ctx.result("rate_mismatch", "not_assessable", [rate, num, den])
+    expected, stated = q.scale(HUNDRED), of(rate)
+    status = "pass" if expected.overlaps(stated) else "fail"
+    return ctx.result("rate_mismatch", status, [rate, num, den], stated=stated, expected=expected,
+                      name=name, rate=rate.surface, numerator=num.surface, denominator=den.surface,
+                      want=_percent(expected), hint="")
+
+
+@check("rate_mismatch", "error")
+def rate_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    roles = column_roles(ctx)
+    rows: dict[tuple[int, int], dict[str, Figure]] = defaultdict(dict)
+    for f in ctx.figures:
+        if f.table is not None:
+            rows[(f.table, f.row)][roles[f]] = f
+    for row in rows.values():
+        if {"budget", "executed", "execution_rate"} <= set(row):
+            name = row["execution_rate"].indicator.split(" / ")[0]
+            yield _rate_result(ctx, name, row["execution_rate"], row["executed"], row["budget"])
+    for r in ctx.figures:
+        if r.table is not None or r.kind != "percent":
+            continue
+        start, _ = ctx.period(r.start)
+        before = [f for f in ctx.figures_between(start, r.start) if f.table is None]
+        money = [f for f in before if f.kind == "money" and f.role not in CHANGE_ROLES]
+        if r.role == "execution_rate":
+            budget = [f for f in money if f.role == "budget" or (
+                f.role == "total" and "预算" in ctx.text[max(0, f.start - 8):f.start])]
+            executed = [f for f in money if f.role == "executed"]
+            if budget and executed:
+                whole_year = [f for f in budget if _WHOLE_YEAR.search(ctx.text[max(0, f.start - 8):f.start])]
+                yield _rate_result(ctx, r.indicator, r, executed[-1], (whole_year or budget)[0])
+            continue
+        lead = ctx.text[before[-1].end if before else start:r.start]
+        if _COMPLETION.search(lead) or _COMPLETION.search(r.indicator):
+            same = [f for f in before if f.kind not in ("percent", "percentage_point") and f.role not in CHANGE_ROLES]
+            if len(same) >= 2 and same[-1].kind == same[-2].kind and same[-1].base_unit == same[-2].base_unit:
+                yield _rate_result(ctx, r.indicator, r, same[-1], same[-2])
+
+
+# -- scores --------------------------------------------------------------------------------
+def _table_scores(ctx: Context):
+    roles = column_roles(ctx)
+    by_table: dict[int, list[tuple[str, Figure]]] = defaultdict(list)
+    for f in ctx.figures:
+        if f.table is not None and f.kind == "score":
+            by_table[f.table].append((roles[f], f))
+    return by_table
+
+
+@check("score_over_weight", "error")
+def score_over_weight(ctx: Context) -> Iterator[CheckResult]:
+    for items in _table_scores(ctx).values():
+        rows: dict[int, dict[str, Figure]] = defaultdict(dict)
+        for role, f in items:
+            if f.role != "total" and f.col != 1:
+                rows[f.row].setdefault(role, f)
+        for row in rows.values():
+            if "weight" in row and "score" in row:
+                yield _over(ctx, row["score"], row["weight"])
+    for f in ctx.figures:
+        if f.table is None and f.role == "score":
+            start, _ = ctx.period(f.start)
+            weights = [w for w in ctx.figures_between(start, f.start)
+                       if w.role == "weight" and w.kind == "score" and w.indicator == f.indicator]
+            if weights:
+                yield _over(ctx, f, weights[-1])
+
+
+def _over(ctx: Context, score: Figure, weight: Figure) -> CheckResult:
+    status = "fail" if of(score).lo > of(weight).hi else "pass"
+    return ctx.result("score_over_weight", status, [score, weight], stated=of(score), expected=of(weight),
+                      name=score.indicator.split(" / ")[0], score=score.surface, weight=weight.surface)
+
+
+def _score_total(ctx, name, t: Figure, items: list[Figure]) -> CheckResult:
+    s, stated = total(of(f) for f in items), of(t)
+    status = "pass" if s.overlaps(stated) else "fail"
+    diff = abs(s.lo + s.hi - stated.lo - stated.hi) / 2
+    return ctx.result("score_total_mismatch", status, [t, *items], stated=stated, expected=s, name=name,
+                      total=t.surface, parts=fmt((s.lo + s.hi) / 2), diff=fmt(diff))
+
+
+@check("score_total_mismatch", "error")
+def score_total_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    results: list[CheckResult] = []
+    for items in _table_scores(ctx).values():
+        for role in ("weight", "score"):
+            cells = [f for r, f in items if r == role and f.col != 1]
+            totals = [f for f in cells if f.role == "total"]
+            parts = [f for f in cells if f.role != "total"]
+            for t in totals:
+                if len(parts) >= 2:
+                    results.append(_score_total(ctx, "分值合计" if role == "weight" else "得分合计", t, parts))
+        results.extend(_blocks(ctx, items))
+    for t in ctx.figures:
+        if t.table is None and t.kind == "score" and t.role == "total":
+            start, _ = ctx.period(t.start)
+            near = ctx.figures_between(start, t.start)
+            scores = [f for f in near if f.role == "score" and f.kind == "score"]
+            weights = [f for f in near if f.role == "weight" and f.kind == "score"]
+            after = [f for f in ctx.figures_between(t.end, ctx.period(t.start)[1]) if f.kind == "score"]
+            if t.value == HUNDRED and len(weights + [f for f in after if f.role == "weight"]) >= 2:
+                results.append(_score_total(ctx, "分值合计", t, weights + [f for f in after if f.role == "weight"]))
+            elif len(scores) >= 2:
+                results.append(_score_total(ctx, _name(t), t, scores))
+    yield from _merge_same_total(results)
+
+
+def _blocks(ctx: Context, items: list[tuple[str, Figure]]) -> list[CheckResult]:
+    """产出指标（50分）: a first-level block's items sum to the block's weight."""
+    out = []
+    heads = sorted((f for _, f in items if f.col == 1 and f.role == "weight"), key=lambda f: f.row)
+    weights = sorted((f for r, f in items if r == "weight" and f.col != 1 and f.role != "total"), key=lambda f: f.row)
+    for i, head in enumerate(heads):
+        end = heads[i + 1].row if i + 1 < len(heads) else None
+        block = [w for w in weights if w.row >= head.row and (end is None or w.row < end)]
+        totals = [f for _, f in items if f.role == "total"]
+        if totals:
+            last = min(t.row for t in totals)
+            block = [w for w in block if w.row < last]
+        if len(block) >= 2:
+            out.append(_score_total(ctx, _name(head), head, block))
+    return out
+
+
+def _merge_same_total(results: list[CheckResult]) -> list[CheckResult]:
+    """The text and the table state one total score: one flag when both disagree with the items."""
+    fails = [r for r in results if r.status == "fail"]
+    merged, seen = [], set()
+    for r in results:
+        if r.status != "fail":
+            merged.append(r)
+            continue
+        if id(r) in seen:
+            continue
+        twins = [o for o in fails if o is not r and o.stated == r.stated and id(o) not in seen]
+        if twins:
+            ids = tuple(dict.fromkeys(r.figure_ids + tuple(i for o in twins for i in o.figure_ids)))
+            seen.update(id(o) for o in twins)
+            r = replace(r, figure_ids=ids)
+        merged.append(r)
+    return merged

@@ -1,0 +1,232 @@
+"""Checks that compare statements: repeats, ranges, announced counts, tense, targets, headings."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterator
+
+import regex
+
+from ..model import CheckResult, Figure
+from ..structure import cn_int
+from . import Context, check, unit_slip
+from .interval import of
+from .messages import UNIT_SLIP
+
+_SCOPE = regex.compile(r"^(?:全年|本年度?|年度|当年|全[县镇乡市区局校]|我[县镇乡局校院]|学校|本单位|本部门|本局|本校)+")
+_REPEAT_ROLES = {"", "total", "part", "executed", "budget", "actual"}
+_AMOUNTS = {"money", "count", "length", "area", "other"}
+_BOUNDED_SHARE = regex.compile(
+    r"满意度|覆盖率|占比|比例|比重|知晓率|合格率|参与率|普及率|到位率|入住率|回收率|有效率|及时率|巩固率|"
+    r"上线率|毕业率|落实率|公开率|收缴率|参保率|治理率|整改率|利用率|成功率|办结率|免疫密度|住校率")
+_FUTURE = regex.compile(r"(?:预计|计划于|将于|拟于|有望|争取在?|力争在?)[^。；！？\n]{0,10}?(?:((?:19|20)\d{2})\s*年|年底前|年内|年末前)")
+_UNTIL_NOW = regex.compile(r"截[止至](?:到)?目前|到目前为止|目前为止")
+_LIST_ITEM = regex.compile(r"([一二三四五六七八九十]+)是")
+_PAREN_LIST = regex.compile(r"^[（(]([^（）()]{1,40})[)）]")
+_COMPARE_YEAR = regex.compile(r"(?:较|比|与|同)\s*((?:19|20)\d{2})\s*年(?!度?[底末]?(?:预算|目标|计划))")
+_LOWER_BETTER = regex.compile(r"成本|失业率|结余率|发生率|事故|投诉|超支|费用")
+_CN = "零一二三四五六七八九十"
+
+
+def _key(f: Figure) -> str:
+    return _SCOPE.sub("", f.indicator.split(" / ")[0]).strip("“”")
+
+
+@check("conflicting_repeat", "warning")
+def conflicting_repeat(ctx: Context) -> Iterator[CheckResult]:
+    groups: dict[tuple[str, str, str], list[Figure]] = defaultdict(list)
+    for f in ctx.figures:
+        if f.table is None and f.role in _REPEAT_ROLES and f.kind in _AMOUNTS and len(_key(f)) >= 2:
+            heading = ctx.layout.heading_at(f.start)
+            if heading and "目标" in heading.title and "完成" not in heading.title:
+                continue
+            groups[(_key(f), f.kind, f.base_unit)].append(f)
+    for (name, _, _), figures in groups.items():
+        if len(figures) < 2:
+            continue
+        first = figures[0]
+        odd = [f for f in figures[1:] if not of(f).overlaps(of(first)) and _same_number_garbled(first, f)]
+        if not odd:
+            yield ctx.result("conflicting_repeat", "pass", figures, name=name)
+            continue
+        hint = UNIT_SLIP if unit_slip(of(first), of(odd[0])) else ""
+        yield ctx.result("conflicting_repeat", "fail", figures, stated=of(odd[0]), expected=of(first),
+                         name=name, first=first.surface, second=odd[0].surface, hint=hint)
+
+
+def _digits(f: Figure) -> str:
+    return format(f.value.normalize(), "f").replace(".", "").lstrip("0")
+
+
+def _same_number_garbled(a: Figure, b: Figure) -> bool:
+    """Two statements of one quantity that cannot both be true usually differ as a typo
+    does: amounts within 5 %, one digit changed or two swapped, or a unit slip of 10⁴/10⁸.
+    Values further apart under one name more often speak of different scopes."""
+    x, y = a.value_base, b.value_base
+    if a.kind == "money" and x and y and abs(x - y) <= Decimal("0.05") * max(abs(x), abs(y)):
+        return True
+    if unit_slip(of(a), of(b)):
+        return True
+    da, db = _digits(a), _digits(b)
+    if len(da) != len(db) or len(da) < 3:
+        return False
+    diff = [i for i, (p, q) in enumerate(zip(da, db)) if p != q]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and sorted(da) == sorted(db))
+
+
+@check("percent_out_of_range", "warning")
+def percent_out_of_range(ctx: Context) -> Iterator[CheckResult]:
+    for f in ctx.figures:
+        if f.kind != "percent" or f.role in ("growth_rate", "delta") or not _BOUNDED_SHARE.search(f.indicator):
+            continue
+        status = "fail" if of(f).lo > 100 else "pass"
+        yield ctx.result("percent_out_of_range", status, [f], stated=of(f), expected="[0, 100]",
+                         name=f.indicator, value=f.surface)
+
+
+@check("enumeration_count", "warning")
+def enumeration_count(ctx: Context) -> Iterator[CheckResult]:
+    for f in ctx.figures:
+        if f.kind != "count" or f.table is not None or f.value > 20 or f.value < 2:
+            continue
+        paren = _PAREN_LIST.match(ctx.text, f.end + len(_noun_after(ctx.text, f.end)))
+        if paren:
+            listed = len(regex.split(r"[、，,]", paren.group(1)))
+        else:
+            listed = _items_after(ctx.text, f.end)
+        if listed is None:
+            continue
+        status = "pass" if listed == f.value else "fail"
+        yield ctx.result("enumeration_count", status, [f], stated=str(f.value), expected=str(listed),
+                         surface=f.surface + _noun_after(ctx.text, f.end), announced=f.value, listed=listed)
+
+
+def _noun_after(text: str, pos: int) -> str:
+    m = regex.match(r"\p{Han}{0,6}?(?=[（(：:，,。；\s]|$)", text[pos:pos + 8])
+    return m.group() if m else ""
+
+
+def _items_after(text: str, pos: int) -> int | None:
+    """一是…二是…三是…: the number of items listed right after an announced count."""
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end < 0 else line_end
+    first = _LIST_ITEM.search(text, pos, min(line_end, pos + 80))
+    if not first or cn_int(first.group(1)) != 1:
+        return None
+    n = 1
+    for m in _LIST_ITEM.finditer(text, first.end(), line_end):
+        if cn_int(m.group(1)) == n + 1:
+            n += 1
+    return n
+
+
+@check("stale_forecast", "warning")
+def stale_forecast(ctx: Context) -> Iterator[CheckResult]:
+    if ctx.year is None:
+        return
+    stale: list[tuple[int, int, str]] = []
+    start = 0
+    while start < len(ctx.text):
+        p_start, p_end = ctx.period(start)
+        sentence = ctx.text[p_start:p_end]
+        future = _FUTURE.search(sentence)
+        words = ""
+        if future and (future.group(1) is None or int(future.group(1)) == ctx.year):
+            words = future.group()
+        elif _UNTIL_NOW.search(sentence):
+            words = _UNTIL_NOW.search(sentence).group()
+        if words:
+            stale.append((p_start, p_end, words))
+        start = max(p_end, start + 1)
+    merged: list[list] = []
+    for s, e, words in stale:
+        if merged and not ctx.text[merged[-1][1]:s].strip():
+            merged[-1][1] = e
+            merged[-1][2].append(words)
+        else:
+            merged.append([s, e, [words]])
+    for s, e, words in merged:
+        figures = ctx.figures_between(s, e)
+        if not figures:
+            ps, _ = ctx.period(max(0, s - 1))
+            if "\n" not in ctx.text[ps:s]:
+                figures = ctx.figures_between(ps, s)
+        yield ctx.result("stale_forecast", "fail", figures, at=s, key=str(s), year=ctx.year,
+                         words="、".join(dict.fromkeys(words)))
+
+
+@check("target_unmet", "warning")
+def target_unmet(ctx: Context) -> Iterator[CheckResult]:
+    from .arithmetic import column_roles
+
+    roles = column_roles(ctx)
+    rows: dict[tuple[int, int], dict[str, Figure]] = defaultdict(dict)
+    for f in ctx.figures:
+        if f.table is not None:
+            rows[(f.table, f.row)].setdefault(roles[f], f)
+    for row in rows.values():
+        target, actual = row.get("target"), row.get("actual")
+        if not target or not actual or target.kind != actual.kind or target.base_unit != actual.base_unit:
+            continue
+        t, a = of(target), of(actual)
+        if target.approx in ("at_most", "less_than") or (target.approx == "exact" and _LOWER_BETTER.search(target.indicator)):
+            met = a.lo <= t.hi
+        else:
+            met = a.hi >= t.lo
+        weight, score = row.get("weight"), row.get("score")
+        full = weight is not None and score is not None and of(score).lo >= of(weight).hi
+        status = "fail" if not met and full else "pass"
+        cited = [x for x in (target, actual, score, weight) if x is not None]
+        yield ctx.result("target_unmet", status, cited, stated=a, expected=t,
+                         name=target.indicator.split(" / ")[0], actual=actual.surface, target=target.surface,
+                         score=score.surface if score else "")
+
+
+@check("period_mismatch", "warning")
+def period_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    if ctx.year is None:
+        return
+    for m in _COMPARE_YEAR.finditer(ctx.text):
+        other = int(m.group(1))
+        if other in (ctx.year, ctx.year - 1):
+            continue
+        p_start, p_end = ctx.period(m.start())
+        yield ctx.result("period_mismatch", "fail", ctx.figures_between(p_start, p_end), at=m.start(),
+                         key=str(m.start()), year=ctx.year, other=other, prior=ctx.year - 1)
+
+
+@check("heading_sequence", "notice")
+def heading_sequence(ctx: Context) -> Iterator[CheckResult]:
+    headings = ctx.layout.headings
+    numbered_top = [h for h in headings if h.level == 1 and h.label]
+    last: dict[int, tuple[int, str] | None] = {}
+    flagged = False
+    for i, h in enumerate(headings):
+        for deeper in [lv for lv in last if lv > h.level]:
+            del last[deeper]
+        if h.level == 1 and not h.label:
+            before = [x for x in numbered_top if x.start < h.start]
+            after = [x for x in numbered_top if x.start > h.start]
+            if before and after:
+                flagged = True
+                yield ctx.result("heading_sequence", "fail", at=h.start, key=f"unnumbered@{h.start}",
+                                 message_key="heading_sequence.unnumbered", current=h.title,
+                                 previous=before[-1].title)
+                number = before[-1].number
+                last[1] = (number + 1, h.title) if number is not None else None
+            continue
+        if h.number is None:
+            continue
+        previous = last.get(h.level)
+        last[h.level] = (h.number, h.title)
+        if previous is None:
+            continue
+        p_number, p_title = previous
+        if h.number == p_number + 1:
+            continue
+        kind = "repeat" if h.number == p_number else ("restart" if h.number < p_number else "skip")
+        flagged = True
+        yield ctx.result("heading_sequence", "fail", at=h.start, key=f"{kind}@{h.start}",
+                         message_key=f"heading_sequence.{kind}", previous=p_title, current=h.title)
+    if headings and not flagged:
+        yield ctx.result("heading_sequence", "pass", at=headings[0].start)
