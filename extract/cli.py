@@ -7,7 +7,6 @@ import logging
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from . import __version__
 from .errors import JixiaoError

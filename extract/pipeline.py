@@ -34,14 +34,22 @@ log = logging.getLogger(__name__)
 KNOWN_REPORT_SUFFIXES = {".doc", ".wps", ".rtf", ".odt", ".wpt", ".ofd", ".xls", ".xlsx", ".et"}
 
 
-def _figures(text: str, patterns: Patterns, strict: bool = False) -> tuple[list[Figure], Layout]:
+def _figures(text: str, patterns: Patterns, strict: bool = False,
+             doc: Document | None = None) -> tuple[list[Figure], Layout]:
     recognizer = Recognizer(patterns, text, strict)
     layout = Layout(text)
     found = recognizer.figures()
     found = annotate(found, text, recognizer.scan, layout, patterns, tokenizer(patterns))
     found = annotate_tables(found, text, recognizer.scan, layout, patterns)
-    found = [replace(f, section=layout.section_at(f.start)) for f in found]
-    return found, layout
+    if doc is None:
+        return [replace(f, section=layout.section_at(f.start)) for f in found], layout
+    out = []
+    for f in found:
+        page = doc.page_of(f.start)
+        confidence = doc.ocr_confidence.get(page) if page is not None else None
+        out.append(replace(f, section=layout.section_at(f.start), doc_id=doc.doc_id, page=page,
+                           confidence=confidence, source_method="text" if confidence is None else "ocr"))
+    return out, layout
 
 
 def find_figures(text: str, patterns: Patterns | None = None, *, strict: bool = False) -> list[Figure]:
@@ -52,14 +60,8 @@ def find_figures(text: str, patterns: Patterns | None = None, *, strict: bool = 
 def analyse(doc: Document, patterns: Patterns | None = None, *,
             strict: bool = False) -> tuple[list[Figure], list[CheckResult]]:
     """The figures of a document, with its id and each figure's page, and its checks."""
-    figures, layout = _figures(doc.text, patterns or load_patterns(), strict)
-    out = []
-    for f in figures:
-        page = doc.page_of(f.start)
-        confidence = doc.ocr_confidence.get(page) if page is not None else None
-        out.append(replace(f, doc_id=doc.doc_id, page=page, confidence=confidence,
-                           source_method="ocr" if confidence is not None else "text"))
-    return out, run_checks(doc.doc_id, doc.text, out, layout)
+    figures, layout = _figures(doc.text, patterns or load_patterns(), strict, doc)
+    return figures, run_checks(doc.doc_id, doc.text, figures, layout)
 
 
 @dataclass(frozen=True)

@@ -173,3 +173,41 @@ def test_cli_missing_input_is_an_error_row(tmp_path):
     assert done.returncode == 0
     docs = _rows(tmp_path / "out" / "documents.csv")
     assert docs[0]["status"] == "error"
+
+
+def test_corpus_flags(corpus_run):
+    """Every gold flag found (cross-year flags belong to the panel, across reports), few false ones."""
+    _, out, report = corpus_run
+    checks = report["flags"]["checks"]
+    within = {k: v for k, v in checks.items() if k != "cross_year_mismatch"}
+    assert sum(v["fn"] for v in within.values()) == 0, report["flags"]
+    tp = sum(v["tp"] for v in within.values())
+    fp = sum(v["fp"] for v in within.values())
+    assert tp / (tp + fp) >= 0.90
+    flags = _rows(out / "flags.csv")
+    for doc in ("baisha-2023.txt", "jiedao-2022.txt"):
+        assert not [f for f in flags if f["doc_id"] == doc and f["severity"] == "error"], doc
+
+
+def test_relations_that_hold_under_rounding_pass(corpus_run):
+    _, out, _ = corpus_run
+    rows = [r for r in _rows(out / "checks.csv") if r["doc_id"] == "xiang-errors-2023.txt"]
+    # 三公经费 5.08 = 0 + 3.26 + 1.83 only within rounding; the score table sums to 91.46 for 91.5
+    sums = [r for r in rows if r["check"] == "sum_mismatch" and r["status"] == "pass"]
+    scores = [r for r in rows if r["check"] == "score_total_mismatch" and r["status"] == "pass"]
+    assert any("5.08" in r["message"] for r in sums)
+    assert any("91.5" in r["message"] for r in scores)
+
+
+def test_checks_and_flags_tables(corpus_run):
+    _, out, _ = corpus_run
+    checks = _rows(out / "checks.csv")
+    flags = _rows(out / "flags.csv")
+    assert {c["status"] for c in checks} <= {"pass", "fail", "not_assessable"}
+    assert len(flags) == sum(c["status"] == "fail" for c in checks)
+    assert {f["flag_id"] for f in flags} <= {c["check_id"] for c in checks}
+    ids = {r["figure_id"] for r in _rows(out / "figures.csv")}
+    for f in flags:
+        assert f["message"] and set(f["figure_ids"].split()) <= ids
+    docs = {d["doc_id"]: int(d["flags"]) for d in _rows(out / "documents.csv")}
+    assert sum(docs.values()) == len(flags)

@@ -15,7 +15,7 @@ import regex
 
 from ..model import CheckResult, Figure
 from ..structure import Layout
-from .interval import Interval, fmt
+from .interval import Interval, fmt, of
 from .messages import MESSAGES
 
 _PERIOD_END = regex.compile(r"[。！？!?\n]")
@@ -53,12 +53,23 @@ class Context:
     year: int | None = None
     _periods: list[int] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
+    _ids: dict[int, str] = field(default_factory=dict)
+    _intervals: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self._periods = [m.start() for m in _PERIOD_END.finditer(self.text)]
         self._starts = [f.start for f in self.figures]
+        self._ids = {id(f): f.figure_id for f in self.figures}
+        self._intervals = {}
         if self.year is None:
             self.year = report_year(self.text, self.layout)
+
+    def of(self, f: Figure) -> Interval:
+        """The interval a figure stands for (interval.of), computed once per figure."""
+        iv = self._intervals.get(id(f))
+        if iv is None:
+            iv = self._intervals[id(f)] = of(f)
+        return iv
 
     # -- look-ups ------------------------------------------------------------------
     def period(self, offset: int) -> tuple[int, int]:
@@ -88,7 +99,7 @@ class Context:
             tolerance = f"±{fmt(stated.half_width + expected.half_width)}"
         return CheckResult(
             doc_id=self.doc_id, check=which, status=status, severity=severity,
-            figure_ids=tuple(f.figure_id for f in figures), stated=str(stated), expected=str(expected),
+            figure_ids=tuple(self._ids.get(id(f)) or f.figure_id for f in figures), stated=str(stated), expected=str(expected),
             tolerance=tolerance, message=message,
             page=figures[0].page if figures else None,
             section=self.layout.section_at(where), evidence=evidence[:300], key=key)

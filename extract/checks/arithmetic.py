@@ -10,7 +10,7 @@ import regex
 
 from ..model import CheckResult, Figure
 from . import Context, check, unit_slip
-from .interval import Interval, exact, fmt, of, total
+from .interval import Interval, exact, fmt, total
 from .messages import UNIT_SLIP
 
 AMOUNTS = {"money", "count", "length", "area", "other"}
@@ -96,17 +96,17 @@ def _breakdowns(ctx: Context, t: Figure, start: int, end: int):
 
 
 def _sum_result(ctx: Context, t: Figure, candidates: list[list[Figure]], exhaustive: bool) -> CheckResult:
-    stated = of(t)
+    stated = ctx.of(t)
     best = None
     for parts in candidates:
-        s = total(of(p) for p in parts)
+        s = total(ctx.of(p) for p in parts)
         full = exhaustive or any(_OTHER_PART.match(p.indicator) for p in parts)
         ok = s.overlaps(stated) if full else s.lo <= stated.hi
         if ok:
             return ctx.result("sum_mismatch", "pass", [t, *parts], stated=stated, expected=s,
                               total_name=_name(t), total=t.surface, parts=_unit(t, s))
         best = best or (parts, s, full)
-    parts, s, full = candidates[-1][:], total(of(p) for p in candidates[-1]), best[2]
+    parts, s, full = candidates[-1][:], total(ctx.of(p) for p in candidates[-1]), best[2]
     diff = abs(s.lo + s.hi - stated.lo - stated.hi) / 2
     key = "sum_mismatch.fail" if full else "sum_mismatch.fail_partial"
     return ctx.result("sum_mismatch", "fail", [t, *parts], stated=stated, expected=s, message_key=key,
@@ -193,9 +193,9 @@ def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
         if p is None and d is None:
             continue
         cited = [x for x in (v, p, d, r) if x is not None]
-        V = of(v)
-        P = of(p) if p else None
-        D = _signed(d, of(d)) if d else None
+        V = ctx.of(v)
+        P = ctx.of(p) if p else None
+        D = _signed(d, ctx.of(d)) if d else None
         name = _name(v)
         if P is not None and D is not None and not (P + D).overlaps(V):
             yield ctx.result("growth_mismatch", "fail", cited, stated=V, expected=P + D,
@@ -218,7 +218,7 @@ def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
             if ratio is None:
                 continue
             expected = ratio.scale(HUNDRED)
-            stated = _signed(r, of(r))
+            stated = _signed(r, ctx.of(r))
             if not expected.overlaps(stated):
                 yield ctx.result("growth_mismatch", "fail", cited, stated=stated, expected=expected,
                                  message_key="growth_mismatch.rate", name=name,
@@ -253,10 +253,10 @@ def column_roles(ctx: Context) -> dict[Figure, str]:
 
 
 def _rate_result(ctx, name, rate: Figure, num: Figure, den: Figure) -> CheckResult:
-    q = of(num) / of(den)
+    q = ctx.of(num) / ctx.of(den)
     if q is None:
         return ctx.result("rate_mismatch", "not_assessable", [rate, num, den])
-    expected, stated = q.scale(HUNDRED), of(rate)
+    expected, stated = q.scale(HUNDRED), ctx.of(rate)
     status = "pass" if expected.overlaps(stated) else "fail"
     return ctx.result("rate_mismatch", status, [rate, num, den], stated=stated, expected=expected,
                       name=name, rate=rate.surface, numerator=num.surface, denominator=den.surface,
@@ -325,13 +325,13 @@ def score_over_weight(ctx: Context) -> Iterator[CheckResult]:
 
 
 def _over(ctx: Context, score: Figure, weight: Figure) -> CheckResult:
-    status = "fail" if of(score).lo > of(weight).hi else "pass"
-    return ctx.result("score_over_weight", status, [score, weight], stated=of(score), expected=of(weight),
+    status = "fail" if ctx.of(score).lo > ctx.of(weight).hi else "pass"
+    return ctx.result("score_over_weight", status, [score, weight], stated=ctx.of(score), expected=ctx.of(weight),
                       name=score.indicator.split(" / ")[0], score=score.surface, weight=weight.surface)
 
 
 def _score_total(ctx, name, t: Figure, items: list[Figure]) -> CheckResult:
-    s, stated = total(of(f) for f in items), of(t)
+    s, stated = total(ctx.of(f) for f in items), ctx.of(t)
     status = "pass" if s.overlaps(stated) else "fail"
     diff = abs(s.lo + s.hi - stated.lo - stated.hi) / 2
     return ctx.result("score_total_mismatch", status, [t, *items], stated=stated, expected=s, name=name,

@@ -10,7 +10,6 @@ import regex
 from ..model import CheckResult, Figure
 from ..structure import cn_int
 from . import Context, check, unit_slip
-from .interval import of
 from .messages import UNIT_SLIP
 
 _SCOPE = regex.compile(r"^(?:全年|本年度?|年度|当年|全[县镇乡市区局校]|我[县镇乡局校院]|学校|本单位|本部门|本局|本校)+")
@@ -22,7 +21,7 @@ _BOUNDED_SHARE = regex.compile(
 _FUTURE = regex.compile(r"(?:预计|计划于|将于|拟于|有望|争取在?|力争在?)[^。；！？\n]{0,10}?(?:((?:19|20)\d{2})\s*年|年底前|年内|年末前)")
 _UNTIL_NOW = regex.compile(r"截[止至](?:到)?目前|到目前为止|目前为止")
 _LIST_ITEM = regex.compile(r"([一二三四五六七八九十]+)是")
-_PAREN_LIST = regex.compile(r"^[（(]([^（）()]{1,40})[)）]")
+_PAREN_LIST = regex.compile(r"[（(]([^（）()]{1,40})[)）]")
 _COMPARE_YEAR = regex.compile(r"(?:较|比|与|同)\s*((?:19|20)\d{2})\s*年(?!度?[底末]?(?:预算|目标|计划))")
 _LOWER_BETTER = regex.compile(r"成本|失业率|结余率|发生率|事故|投诉|超支|费用")
 _CN = "零一二三四五六七八九十"
@@ -45,12 +44,12 @@ def conflicting_repeat(ctx: Context) -> Iterator[CheckResult]:
         if len(figures) < 2:
             continue
         first = figures[0]
-        odd = [f for f in figures[1:] if not of(f).overlaps(of(first)) and _same_number_garbled(first, f)]
+        odd = [f for f in figures[1:] if not ctx.of(f).overlaps(ctx.of(first)) and _same_number_garbled(ctx, first, f)]
         if not odd:
             yield ctx.result("conflicting_repeat", "pass", figures, name=name)
             continue
-        hint = UNIT_SLIP if unit_slip(of(first), of(odd[0])) else ""
-        yield ctx.result("conflicting_repeat", "fail", figures, stated=of(odd[0]), expected=of(first),
+        hint = UNIT_SLIP if unit_slip(ctx.of(first), ctx.of(odd[0])) else ""
+        yield ctx.result("conflicting_repeat", "fail", figures, stated=ctx.of(odd[0]), expected=ctx.of(first),
                          name=name, first=first.surface, second=odd[0].surface, hint=hint)
 
 
@@ -58,14 +57,14 @@ def _digits(f: Figure) -> str:
     return format(f.value.normalize(), "f").replace(".", "").lstrip("0")
 
 
-def _same_number_garbled(a: Figure, b: Figure) -> bool:
+def _same_number_garbled(ctx: Context, a: Figure, b: Figure) -> bool:
     """Two statements of one quantity that cannot both be true usually differ as a typo
     does: amounts within 5 %, one digit changed or two swapped, or a unit slip of 10⁴/10⁸.
     Values further apart under one name more often speak of different scopes."""
     x, y = a.value_base, b.value_base
     if a.kind == "money" and x and y and abs(x - y) <= Decimal("0.05") * max(abs(x), abs(y)):
         return True
-    if unit_slip(of(a), of(b)):
+    if unit_slip(ctx.of(a), ctx.of(b)):
         return True
     da, db = _digits(a), _digits(b)
     if len(da) != len(db) or len(da) < 3:
@@ -79,8 +78,8 @@ def percent_out_of_range(ctx: Context) -> Iterator[CheckResult]:
     for f in ctx.figures:
         if f.kind != "percent" or f.role in ("growth_rate", "delta") or not _BOUNDED_SHARE.search(f.indicator):
             continue
-        status = "fail" if of(f).lo > 100 else "pass"
-        yield ctx.result("percent_out_of_range", status, [f], stated=of(f), expected="[0, 100]",
+        status = "fail" if ctx.of(f).lo > 100 else "pass"
+        yield ctx.result("percent_out_of_range", status, [f], stated=ctx.of(f), expected="[0, 100]",
                          name=f.indicator, value=f.surface)
 
 
@@ -168,13 +167,13 @@ def target_unmet(ctx: Context) -> Iterator[CheckResult]:
         target, actual = row.get("target"), row.get("actual")
         if not target or not actual or target.kind != actual.kind or target.base_unit != actual.base_unit:
             continue
-        t, a = of(target), of(actual)
+        t, a = ctx.of(target), ctx.of(actual)
         if target.approx in ("at_most", "less_than") or (target.approx == "exact" and _LOWER_BETTER.search(target.indicator)):
             met = a.lo <= t.hi
         else:
             met = a.hi >= t.lo
         weight, score = row.get("weight"), row.get("score")
-        full = weight is not None and score is not None and of(score).lo >= of(weight).hi
+        full = weight is not None and score is not None and ctx.of(score).lo >= ctx.of(weight).hi
         status = "fail" if not met and full else "pass"
         cited = [x for x in (target, actual, score, weight) if x is not None]
         yield ctx.result("target_unmet", status, cited, stated=a, expected=t,

@@ -56,8 +56,11 @@ def exact(v: Decimal) -> Interval:
 
 
 def fmt(d: Decimal) -> str:
+    """For reading: at most 4 decimals (the arithmetic itself is never rounded)."""
     if d in (INF, -INF):
         return "∞" if d > 0 else "-∞"
+    if d.as_tuple().exponent < -4:
+        d = d.quantize(Decimal("0.0001"))
     text = format(d.normalize(), "f")
     return "0" if text in ("-0", "") else text
 
@@ -72,8 +75,8 @@ def _step(value: Decimal) -> Decimal:
 
 
 def _is_exact(f: Figure) -> bool:
-    if f.value == 0:
-        return True
+    if f.value == 0 and f.value.as_tuple().exponent >= 0:
+        return True  # "0万元" says nothing was spent; "0.0%" is a rounded value
     if f.kind == "count":
         return f.unit[:1] not in "万亿"
     return f.kind == "score" and f.value == f.value.to_integral_value() and f.value.as_tuple().exponent >= 0

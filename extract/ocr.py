@@ -1,0 +1,376 @@
+"""OCR of a scanned PDF page: rendered at 200 dpi, straightened, read by RapidOCR or
+Tesseract, and put back together as printed lines in reading order.
+
+An engine returns boxes of text. Boxes inside a ruled table (its rules found in the image)
+become the table's rows, one `cell | cell` line per row with empty cells kept, so columns
+stay aligned with their headers; the other boxes are grouped into lines by height and read
+left to right, and boxes far apart on one line (an unruled table row) are joined by ` | `.
+Each engine is loaded once per process; a missing one raises `OcrUnavailable`, which says
+what to install.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import median
+
+from .errors import InputError
+from .pdf import clean_spaces
+
+ENGINES = ("rapidocr", "tesseract")
+INSTALL = {"rapidocr": "pip install rapidocr-onnxruntime",
+           "tesseract": "apt-get install tesseract-ocr tesseract-ocr-chi-sim"}
+DPI = 200
+# Boxes less sure than this are specks and smudges, not text (Tesseract is less sure of
+# the words it gets right than RapidOCR is: its threshold is lower).
+MIN_CONFIDENCE = {"rapidocr": 0.5, "tesseract": 0.2}
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+class OcrUnavailable(InputError):
+    """The selected OCR engine is not installed; the message says how to install it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A run of text the engine read, in pixels of the straightened image (y down)."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    conf: float
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One printed line in PDF points (y up, as pypdfium2 gives them); `row` is its index
+    within a ruled table, -1 for running text."""
+
+    text: str
+    x0: float
+    x1: float
+    y: float
+    h: float
+    row: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class OcrPage:
+    lines: list[OcrLine]
+    confidence: float  # mean recognizer confidence over the boxes kept, 0..1
+
+
+def read_page(page, engine: str) -> OcrPage:
+    """OCR one pypdfium2 page: render, recognise, straighten the boxes, rebuild lines.
+
+    The engine reads the page as rendered (a rotated copy reads worse: `4,800` as
+    `4.800`); the boxes are then turned by the page's skew, and ruled tables are looked
+    for in a straightened copy."""
+    recognise = _engine(engine)  # before rendering: a missing engine costs nothing
+    scale = DPI / 72
+    image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+    angle = skew(image)
+    boxes = [_turn(Box(clean_spaces(b.text), b.x0, b.y0, b.x1, b.y1, b.conf), angle, image.size)
+             for b in recognise(image) if b.conf >= MIN_CONFIDENCE[engine] and clean_spaces(b.text)]
+    confidence = sum(b.conf for b in boxes) / len(boxes) if boxes else 0.0
+    if angle:
+        from PIL import Image
+
+        image = image.rotate(angle, resample=Image.BILINEAR, fillcolor=255)
+    height = page.get_height()
+    lines = [OcrLine(text, x0 / scale, x1 / scale, height - cy / scale, h / scale, row)
+             for text, x0, x1, cy, h, row in layout(boxes, image)]
+    return OcrPage(lines, confidence)
+
+
+# ---------------------------------------------------------------- engines
+
+def _engine(name: str):
+    if name == "rapidocr":
+        engine = _rapidocr()
+        return lambda image: _rapidocr_boxes(engine, image)
+    if name == "tesseract":
+        exe = _tesseract()
+        return lambda image: _tesseract_boxes(exe, image)
+    raise ValueError(f"unknown OCR engine {name!r}: one of {', '.join(ENGINES)}")
+
+
+@lru_cache(maxsize=None)
+def _rapidocr():
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as e:
+        raise OcrUnavailable(f"OCR engine rapidocr is not installed: {INSTALL['rapidocr']}") from e
+    return RapidOCR()
+
+
+def _rapidocr_boxes(engine, image) -> list[Box]:
+    import numpy as np
+
+    result, _ = engine(np.asarray(image.convert("RGB")), use_cls=False)
+    out = []
+    for quad, text, score in result or ():  # corners clockwise from the text's top left
+        (x0, y0), (x1, y1), _, (x3, y3) = quad
+        w, h = math.hypot(x1 - x0, y1 - y0), math.hypot(x3 - x0, y3 - y0)
+        cx, cy = sum(p[0] for p in quad) / 4, sum(p[1] for p in quad) / 4
+        out.append(Box(text, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, float(score)))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _tesseract() -> str:
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise OcrUnavailable(f"OCR engine tesseract is not installed: {INSTALL['tesseract']}")
+    langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True).stdout.split()
+    if "chi_sim" not in langs:
+        raise OcrUnavailable("tesseract has no Chinese model (chi_sim): "
+                             "apt-get install tesseract-ocr-chi-sim")
+    return exe
+
+
+def _tesseract_boxes(exe: str, image) -> list[Box]:
+    """Words from Tesseract's TSV output (one thread: faster than its default threading
+    on a shared machine)."""
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    run = subprocess.run([exe, "stdin", "stdout", "-l", "chi_sim", "--psm", "3", "tsv"],
+                         input=png.getvalue(), capture_output=True, env=env)
+    if run.returncode != 0:
+        raise InputError(f"tesseract failed: {run.stderr.decode(errors='replace').strip()[:200]}")
+    out = []
+    for row in run.stdout.decode("utf-8", errors="replace").splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) == 12 and cols[0] == "5" and cols[11].strip() and float(cols[10]) >= 0:
+            x, y, w, h = map(float, cols[6:10])
+            out.append(Box(cols[11].strip(), x, y, x + w, y + h, float(cols[10]) / 100))
+    return out
+
+
+# ---------------------------------------------------------------- straightening
+
+def skew(image, limit: float = 3.0) -> float:
+    """The angle in degrees (within ±`limit`) that turns the page upright, as PIL's
+    `rotate` takes it: the one whose rows of ink are sharpest (largest variance of the
+    row sums), found coarse to fine on a half-size copy; 0 below 0.05°."""
+    import numpy as np
+    from PIL import Image
+
+    small = image.reduce(2)
+    ink = Image.fromarray(((np.asarray(small) < 160) * 255).astype("uint8"))
+
+    def sharpness(angle: float) -> float:
+        rows = np.asarray(ink.rotate(angle, resample=Image.NEAREST)).sum(axis=1, dtype=np.float64)
+        return float(np.var(rows))
+
+    best = max((a / 4 for a in range(int(-4 * limit), int(4 * limit) + 1)), key=sharpness)
+    best = max((best + a / 40 for a in range(-10, 11)), key=sharpness)
+    return 0.0 if abs(best) < 0.05 else best
+
+
+def _turn(box: Box, angle: float, size: tuple[int, int]) -> Box:
+    """`box` moved to where PIL's `rotate(angle)` puts its centre (about the image's
+    centre); a box is small and follows its text, so it keeps its width and height."""
+    if not angle:
+        return box
+    t = math.radians(angle)
+    cx, cy = size[0] / 2, size[1] / 2
+    x = cx + (box.cx - cx) * math.cos(t) + (box.cy - cy) * math.sin(t)
+    y = cy - (box.cx - cx) * math.sin(t) + (box.cy - cy) * math.cos(t)
+    w, h = box.x1 - box.x0, box.y1 - box.y0
+    return Box(box.text, x - w / 2, y - h / 2, x + w / 2, y + h / 2, box.conf)
+
+
+# ---------------------------------------------------------------- ruled tables
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """A ruled table: the heights of its horizontal rules and, for each band between two
+    of them, the x of the vertical rules crossing it; `open_top[b]` lists the cells of
+    band b whose top edge is not ruled (a cell spanning rows)."""
+
+    rules: list[float]
+    columns: list[list[float]]
+    open_top: list[set[int]]
+
+    def cell(self, box: Box) -> tuple[int, int] | None:
+        if not self.rules[0] <= box.cy <= self.rules[-1]:
+            return None
+        band = next(b for b in range(len(self.columns)) if box.cy <= self.rules[b + 1])
+        xs = self.columns[band]
+        if not xs[0] <= box.cx <= xs[-1]:
+            return None
+        return band, next(c for c in range(len(xs) - 1) if box.cx <= xs[c + 1])
+
+
+def _runs(mask) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    import numpy as np
+
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _longest_runs(ink):
+    """The longest run of ink in each row of a boolean image."""
+    import numpy as np
+
+    count = np.cumsum(ink, axis=1, dtype=np.int32)
+    at_gap = np.maximum.accumulate(np.where(ink, 0, count), axis=1)
+    return (count - at_gap).max(axis=1)
+
+
+def find_grids(image) -> list[_Grid]:
+    """Ruled tables of a straightened page: unbroken lines of ink at least a fifth of the
+    page wide, two or more of them close together, crossed by vertical rules."""
+    import numpy as np
+
+    pixels = np.asarray(image)
+    ink = pixels < 0.85 * float(np.median(pixels))  # a thin rule renders grey on grey paper
+    height, width = ink.shape
+    bridged = ink.copy()  # a scanned rule may have pinholes, or fall between two pixel rows
+    bridged[:, 1:-1] |= ink[:, :-2] & ink[:, 2:]
+    bridged[:-1] |= bridged[1:]
+    rows = _runs(_longest_runs(bridged) >= width / 5)
+    rule_ys = [(a + b) / 2 for a, b in rows if b - a <= 8]
+    groups, cur = [], []
+    for y in rule_ys:
+        if cur and y - cur[-1] > height / 6:
+            groups.append(cur)
+            cur = []
+        cur.append(y)
+    groups.append(cur)
+    grids = []
+    for rules in groups:
+        if len(rules) < 2:
+            continue
+        columns, open_top = [], []
+        for top, bottom in zip(rules, rules[1:]):
+            a, b = int(top) + 4, int(bottom) - 3
+            if b - a < 4:
+                columns.append([])
+                open_top.append(set())
+                continue
+            column = ink[a:b]
+            crossing = (column[:, :-1] | column[:, 1:]).mean(axis=0) >= 0.9
+            xs = [(s + e) / 2 for s, e in _runs(crossing) if e - s <= 8]
+            columns.append(xs)
+            edge = ink[max(int(top) - 2, 0):int(top) + 3].any(axis=0)
+            open_top.append({c for c in range(len(xs) - 1)
+                             if edge[int(xs[c]) + 3:int(xs[c + 1]) - 2].mean() < 0.8})
+        if any(len(xs) >= 3 for xs in columns):
+            grids.append(_Grid(rules, columns, open_top))
+    return grids
+
+
+def _table_rows(grid: _Grid, boxes: list[Box]) -> list[tuple[list[str], float, float, float]]:
+    """Each band's cells (text, in column order) with the band's x0, x1 and mid height; a
+    cell whose top is not ruled continues the cell above, and its text fills both."""
+    cells: dict[tuple[int, int], list[Box]] = {}
+    for b in boxes:
+        cells.setdefault(grid.cell(b), []).append(b)
+    owner = {}
+    for band, xs in enumerate(grid.columns):
+        for c in range(len(xs) - 1):
+            above = next((k for k, up in enumerate(grid.columns[band - 1][:-1])
+                          if band and abs(up - xs[c]) < 6), None)
+            if band and c in grid.open_top[band] and above is not None:
+                owner[band, c] = owner[band - 1, above]
+            else:
+                owner[band, c] = (band, c)
+    texts: dict[tuple[int, int], str] = {}
+    for key, own in owner.items():
+        texts[own] = texts.get(own, "") + _join_lines(cells.get(key, []))
+    out = []
+    for band, xs in enumerate(grid.columns):
+        row = [texts[owner[band, c]] for c in range(len(xs) - 1)]
+        if any(row):
+            out.append((row, xs[0], xs[-1], (grid.rules[band] + grid.rules[band + 1]) / 2))
+    return out
+
+
+# ---------------------------------------------------------------- lines
+
+def _glue(a: str, b: str) -> str:
+    """A space between two Latin words or numbers; nothing next to Chinese."""
+    return "" if not a or _CJK.match(a[-1]) or _CJK.match(b[0]) else " "
+
+
+def _group(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes into lines: a box joins the line it overlaps by half its height."""
+    lines: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.cy):
+        for line in reversed(lines[-3:]):
+            top, bottom = min(x.y0 for x in line), max(x.y1 for x in line)
+            if min(bottom, b.y1) - max(top, b.y0) >= 0.5 * min(b.h, bottom - top):
+                line.append(b)
+                break
+        else:
+            lines.append([b])
+    return [sorted(line, key=lambda b: b.x0) for line in lines]
+
+
+def _join_lines(boxes: list[Box]) -> str:
+    """The text of a cell: its lines glued as one."""
+    out = ""
+    for line in _group(boxes):
+        for b in line:
+            out += _glue(out, b.text.strip()) + b.text.strip()
+    return out
+
+
+def _line_text(line: list[Box]) -> str:
+    """Boxes of one line left to right; a gap wider than two characters is a cell border."""
+    out, prev = "", None
+    for b in line:
+        text = b.text.strip()
+        if prev is not None:
+            gap = b.x0 - prev.x1
+            out += " | " if gap > 2 * max(b.h, prev.h) else _glue(out, text)
+        out += text
+        prev = b
+    return out
+
+
+def layout(boxes: list[Box], image) -> list[tuple[str, float, float, float, float, int]]:
+    """(text, x0, x1, y mid, height, table row) of each line in reading order, in pixels."""
+    grids = find_grids(image) if boxes else []
+    free, placed = [], {id(g): [] for g in grids}
+    for b in boxes:
+        grid = next((g for g in grids if g.cell(b) is not None), None)
+        (placed[id(grid)] if grid else free).append(b)
+    items = []  # (y for ordering, lines)
+    for line in _group(free):
+        h = median(b.h for b in line)
+        cy = median(b.cy for b in line)
+        items.append((cy, [(_line_text(line), line[0].x0, max(b.x1 for b in line), cy, h, -1)]))
+    for grid in grids:
+        rows = _table_rows(grid, placed[id(grid)])
+        if not rows:
+            continue
+        h = median(b.h for b in placed[id(grid)])
+        items.append((grid.rules[0], [(" | ".join(cells), x0, x1, y, h, r)
+                                      for r, (cells, x0, x1, y) in enumerate(rows)]))
+    items.sort(key=lambda item: item[0])
+    return [line for _, lines in items for line in lines]
