@@ -27,6 +27,11 @@ FLAG_COLUMNS = ("flag_id", "doc_id", "check", "severity", "message", "figure_ids
                 "evidence", "stated", "expected", "tolerance")
 
 
+# Every table a run writes, in the order it writes them (documents.csv last: it is the index).
+TABLES = {"figures": FIGURE_COLUMNS, "checks": CHECK_COLUMNS, "flags": FLAG_COLUMNS,
+          "documents": DOCUMENT_COLUMNS}
+
+
 def check_row(c: CheckResult) -> dict:
     return {"check_id": c.check_id, "doc_id": c.doc_id, "check": c.check, "status": c.status,
             "severity": c.severity, "figure_ids": " ".join(c.figure_ids), "stated": c.stated,

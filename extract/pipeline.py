@@ -87,6 +87,13 @@ class Report:
         """The figures as a table with the columns of figures.csv."""
         return pd.DataFrame([output.figure_row(f) for f in self.items], columns=list(output.FIGURE_COLUMNS))
 
+    def tables(self) -> dict[str, list[dict]]:
+        """This document's rows of every output table (output.TABLES)."""
+        return {"figures": [output.figure_row(f) for f in self.items],
+                "checks": [output.check_row(c) for c in self.checks],
+                "flags": [output.flag_row(c) for c in self.flags],
+                "documents": [self.row()]}
+
     def row(self) -> dict:
         doc = self.document
         return {"doc_id": self.doc_id, "source": self.source, "format": self.format,
@@ -185,6 +192,7 @@ def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
     if found.ignored:
         log.info("ignored %d files that are not reports", found.ignored)
     reports: list[Report] = []
+    tables: dict[str, list[dict]] = {name: [] for name in output.TABLES}
     items = found.files if progress is None else progress(found.files)
     for path, doc_id in items:
         report = process(path, doc_id, patterns, strict=strict, max_bytes=max_bytes)
@@ -192,13 +200,22 @@ def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
             try:
                 output.write_text(_text_path(outdir, doc_id), report.document.text)
             except InputError as e:
-                report = replace(report, status="error", error=str(e), items=())
+                report = replace(report, status="error", error=str(e), items=(), checks=())
         reports.append(report)
-    output.write_csv(outdir / "figures.csv", output.FIGURE_COLUMNS,
-                     (output.figure_row(f) for r in reports for f in r.items))
-    output.write_csv(outdir / "checks.csv", output.CHECK_COLUMNS,
-                     (output.check_row(c) for r in reports for c in r.checks))
-    output.write_csv(outdir / "flags.csv", output.FLAG_COLUMNS,
-                     (output.flag_row(c) for r in reports for c in r.flags))
-    output.write_csv(outdir / "documents.csv", output.DOCUMENT_COLUMNS, (r.row() for r in reports))
+        for name, rows in report.tables().items():
+            tables[name].extend(rows)
+    for name, rows in across_reports(tables).items():
+        tables[name].extend(rows)
+    write_tables(outdir, tables)
     return reports
+
+
+def across_reports(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Rows that need more than one document (checks across years), from the batch's rows."""
+    return {}
+
+
+def write_tables(outdir: Path, tables: dict[str, list[dict]]) -> None:
+    """Every output table, each written atomically; documents.csv last, as the index."""
+    for name, columns in output.TABLES.items():
+        output.write_csv(Path(outdir) / f"{name}.csv", columns, tables.get(name, ()))
