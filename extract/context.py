@@ -68,7 +68,7 @@ class Context:
             lead = self.scan[lead_start:f.start]
             role, direction, subject = self._role(f, lead, s_start, clause_start, prev)
             anchor = _anchor(anchors, f, role)
-            indicator, own = self._indicator(f, subject, lead, anchor, clause_start, prev_end, s_start)
+            indicator, own = self._indicator(f, role, subject, lead, anchor, clause_start, prev_end, s_start)
             g = replace(f, indicator=indicator, role=role, direction=direction,
                         sentence=self.text[s_start:s_end].strip())
             if own:
@@ -144,7 +144,7 @@ class Context:
         return False
 
     # -- indicator -------------------------------------------------------------------
-    def _indicator(self, f: Figure, subject: str, lead: str, anchor: Figure | None,
+    def _indicator(self, f: Figure, role: str, subject: str, lead: str, anchor: Figure | None,
                    clause_start: int, prev_end: int, s_start: int) -> tuple[str, bool]:
         """(indicator, whether the figure named it itself rather than inheriting it)."""
         share = self.p.cues["share"].search(lead.strip())
@@ -161,7 +161,7 @@ class Context:
         respective = self._respective(f, s_start)
         if respective:
             return respective, True
-        name = self._role_words_off(self._clean(subject), f)
+        name = self._role_words_off(self._clean(subject), f, role)
         if name:
             return name, True
         earlier = self._previous_clause(clause_start, prev_end, s_start)
@@ -171,10 +171,10 @@ class Context:
             return anchor.indicator, False
         return "", False
 
-    def _role_words_off(self, name: str, f: Figure) -> str:
-        """年初目标2.3万亩 / 得分14.5分: a role word alone names nothing."""
+    def _role_words_off(self, name: str, f: Figure, role: str) -> str:
+        """年初目标2.3万亩 / 得分14.5分: a role word alone names nothing (自评得分 does)."""
         stripped = self.p.cues["role_prefix"].sub("", name)
-        if f.kind == "score":
+        if f.kind == "score" and role != "total":
             stripped = self.p.cues["score_suffix"].sub("", stripped)
         return stripped if len(stripped) >= 2 else ""
 

@@ -308,6 +308,8 @@ def evaluate(gold_dir, outdir) -> dict:
     figures = _read_figures(out / "figures.csv")
     flags_path = out / "flags.csv"
     flag_rows = _read_rows(flags_path, ("doc_id", "check", "figure_ids")) if flags_path.exists() else None
+    panel_path = out / "panel.csv"
+    panel_rows = {r["doc_id"]: r for r in _read_rows(panel_path, ("doc_id",))} if panel_path.exists() else None
 
     docs, not_scored, seen, kinds, checks = {}, [], set(), {}, {}
     for d in sorted(documents, key=lambda d: d["doc_id"]):
@@ -329,6 +331,8 @@ def evaluate(gold_dir, outdir) -> dict:
             _add(checks, scored["checks"])
             result["flags"] = {**_total(scored["checks"]), "missed": scored["missed"],
                                "spurious": scored["spurious"]}
+        if panel_rows is not None and ("panel" in gold[name] or "document" in gold[name]):
+            result["panel"] = score_panel(gold[name], text, panel_rows.get(doc_id))
         docs[doc_id] = result
 
     report = {
@@ -341,9 +345,47 @@ def evaluate(gold_dir, outdir) -> dict:
         "flags": ({"assessed": True, **_total(checks), "checks": _tally(checks)}
                   if flag_rows is not None
                   else {"assessed": False, "reason": "no flags.csv in the output folder"}),
+        "panel": _panel_totals([d["panel"] for d in docs.values() if "panel" in d]),
     }
     write_text(out / "eval.json", json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     return report
+
+
+# ---------------------------------------------------------------- the panel
+
+_METADATA = ("unit", "year", "report_type", "project", "grade")
+_PANEL_DIVISOR = {"money": Decimal(10000)}
+
+
+def _gold_cell(gold: dict, text: str, cell) -> Decimal | None:
+    """A gold panel cell's value in panel units: a located figure, or a derived value."""
+    if isinstance(cell, dict):
+        return Decimal(str(cell["value"]))
+    surface, nth = cell
+    fig = next((f for f in gold["figures"] if f["surface"] == surface and f["nth"] == nth), None)
+    if fig is None or locate(text, surface, nth) is None:
+        return None
+    return gold_value_base(fig) / _PANEL_DIVISOR.get(fig["kind"], Decimal(1))
+
+
+def score_panel(gold: dict, text: str, row: dict | None) -> dict:
+    """Metadata fields equal; panel cells within rounding of the gold; cells the gold leaves empty."""
+    row = row or {}
+    meta = {k: str(row.get(k) or "") == str((gold.get("document") or {}).get(k) or "") for k in _METADATA}
+    cells, extra = {}, []
+    expected = gold.get("panel") or {}
+    for column, cell in expected.items():
+        want, got = _gold_cell(gold, text, cell), (row.get(column) or "").strip()
+        if want is None or not got:
+            cells[column] = False
+            continue
+        half = Decimal(5) * Decimal(10) ** (min(want.as_tuple().exponent, 0) - 1)
+        cells[column] = abs(Decimal(got) - want) <= half
+    for column, value in row.items():
+        if column not in expected and column not in _METADATA and column != "doc_id" and (value or "").strip():
+            extra.append(column)
+    return {"metadata": meta, "cells": cells, "extra": extra,
+            "right": sum(cells.values()), "gold": len(cells)}
 
 
 def _totals(docs: list[dict]) -> dict:
@@ -356,6 +398,22 @@ def _totals(docs: list[dict]) -> dict:
             "detection": _ratios(s("tp", "detection"), s("fp", "detection"), s("fn", "detection")),
             "indicator": {"right": right, "matched": matched,
                           "accuracy": round(right / matched, 4) if matched else None}}
+
+
+def _panel_totals(scored: list[dict]) -> dict:
+    if not scored:
+        return {"assessed": False}
+    right, gold = sum(s["right"] for s in scored), sum(s["gold"] for s in scored)
+    meta = [v for s in scored for v in s["metadata"].values()]
+    by_column: dict[str, list[bool]] = {}
+    for s in scored:
+        for column, ok in s["cells"].items():
+            by_column.setdefault(column, []).append(ok)
+    return {"assessed": True, "cells_right": right, "cells_gold": gold,
+            "cell_accuracy": round(right / gold, 4) if gold else None,
+            "extra_cells": sum(len(s["extra"]) for s in scored),
+            "metadata_accuracy": round(sum(meta) / len(meta), 4) if meta else None,
+            "columns": {c: round(sum(v) / len(v), 4) for c, v in sorted(by_column.items())}}
 
 
 # ---------------------------------------------------------------- terminal
@@ -390,6 +448,10 @@ def format_report(report: dict) -> str:
     lines.append(f"flags: gold {f['gold']}  predicted {f['predicted']}  P {r(f['precision'])}  "
                  f"R {r(f['recall'])}  F1 {r(f['f1'])}" if f["assessed"]
                  else f"flags: not assessed ({f['reason']})")
+    pnl = report.get("panel") or {}
+    if pnl.get("assessed"):
+        lines.append(f"panel: cells {pnl['cells_right']}/{pnl['cells_gold']} right ({r(pnl['cell_accuracy'])}), "
+                     f"{pnl['extra_cells']} filled where the gold is empty; metadata {r(pnl['metadata_accuracy'])}")
     lines += [f"not scored: {d['doc_id']} ({d['status']}{': ' + d['error'] if d['error'] else ''})"
               for d in report["not_scored"]]
     if report["missing"]:

@@ -64,6 +64,7 @@ class Figure:
     indicator: str = ""
     role: str = ""
     direction: str = ""
+    canonical: str = ""              # the panel column(s) the figure states, 、-separated
     doc_id: str = ""
     page: int | None = None
     section: str = ""

@@ -15,10 +15,12 @@ from typing import Iterable, Mapping
 from .model import CheckResult, Figure
 
 DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "pages",
-                    "figures", "flags", "seconds", "encoding")
+                    "figures", "flags", "seconds", "encoding", "unit", "year", "report_type",
+                    "project", "grade")
 FIGURE_COLUMNS = ("figure_id", "doc_id", "page", "section", "start", "end", "surface", "value",
                   "unit", "value_base", "base_unit", "kind", "approx", "indicator", "role",
-                  "direction", "sentence", "table", "row", "col", "source_method", "confidence")
+                  "direction", "sentence", "table", "row", "col", "source_method", "confidence",
+                  "canonical")
 
 
 CHECK_COLUMNS = ("check_id", "doc_id", "check", "status", "severity", "figure_ids", "stated",
@@ -27,9 +29,19 @@ FLAG_COLUMNS = ("flag_id", "doc_id", "check", "severity", "message", "figure_ids
                 "evidence", "stated", "expected", "tolerance")
 
 
+# The panel's indicator columns, as spec/indicators.md defines them; patterns/indicators.yaml
+# says how reports name each (tests/test_panel.py keeps the two in step).
+PANEL_INDICATORS = ("收入合计", "财政拨款收入", "一般公共预算财政拨款收入", "政府性基金预算财政拨款收入",
+                    "事业收入", "其他收入", "上年结转结余", "支出合计", "基本支出", "人员经费", "公用经费",
+                    "项目支出", "年末结转结余", "预算数", "年初预算数", "预算执行数", "预算执行率", "三公经费",
+                    "因公出国（境）费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费",
+                    "公务接待费", "三公经费上年数", "自评得分", "满意度")
+PANEL_COLUMNS = ("doc_id", "unit", "year", "report_type", "project", "grade", *PANEL_INDICATORS)
+SOURCE_COLUMNS = ("doc_id", "indicator", "figure_id", "basis", "value", "unit", "lo", "hi")
+
 # Every table a run writes, in the order it writes them (documents.csv last: it is the index).
 TABLES = {"figures": FIGURE_COLUMNS, "checks": CHECK_COLUMNS, "flags": FLAG_COLUMNS,
-          "documents": DOCUMENT_COLUMNS}
+          "panel": PANEL_COLUMNS, "panel_sources": SOURCE_COLUMNS, "documents": DOCUMENT_COLUMNS}
 
 
 def check_row(c: CheckResult) -> dict:
@@ -60,6 +72,7 @@ def figure_row(f: Figure) -> dict:
         "direction": f.direction, "sentence": f.sentence, "table": f.table, "row": f.row,
         "col": f.col, "source_method": f.source_method,
         "confidence": "" if f.confidence is None else f"{f.confidence:.3f}",
+        "canonical": f.canonical,
     }
 
 

@@ -22,12 +22,14 @@ from .errors import PatternError
 
 FLAGS = regex.VERBOSE | regex.V0
 _REF = regex.compile(r"\{([a-z_]+)\}")
-FILES = ("numbers", "units", "qualifiers", "exclusions", "cues", "lexicon")
+FILES = ("numbers", "units", "qualifiers", "exclusions", "cues", "lexicon", "indicators")
 _ENTRY_FIELDS = {"doc", "regex", "examples", "counterexamples"}
 _UNIT_FIELDS = {"kind", "base", "factor", "forms", "not_before", "only_before", "numerals",
                 "needs", "examples", "counterexamples"}
 _KINDS = {"money", "count", "length", "area", "percent", "percentage_point", "score", "other"}
 _APPROX = {"approx", "more_than", "less_than", "at_least", "at_most"}
+_INDICATOR_FIELDS = {"kind", "names", "roles", "sections", "not_sections", "section_names",
+                     "table_columns", "examples", "counterexamples"}
 _LEXICON_FIELDS = {"words", "examples", "lead_drop", "lead_drop_examples", "verbs",
                    "tail_words", "generic_heads", "after_stop", "max_indicator_chars"}
 
@@ -40,6 +42,20 @@ class UnitSpec:
     factor: int
     numerals: str = "any"      # "arabic": Chinese numerals never take this unit
     needs: str = ""            # "listed" | "duration" | ""
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """A panel column and the ways reports name it (patterns/indicators.yaml)."""
+
+    column: str
+    kind: str
+    names: tuple[regex.Pattern, ...]
+    roles: frozenset[str] = frozenset()
+    sections: regex.Pattern | None = None
+    not_sections: regex.Pattern | None = None
+    section_names: tuple[regex.Pattern, ...] = ()
+    table_columns: tuple[regex.Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,9 @@ class Patterns:
     tail_words: frozenset[str]
     generic_heads: frozenset[str]
     max_indicator_chars: int
+    indicators: Mapping[str, IndicatorSpec]  # panel column -> how reports name it
+    indicator_ignore: regex.Pattern
+    derived: Mapping[str, tuple[str, ...]]   # panel column -> the columns that sum to it
     raw: Mapping[str, Mapping]               # file -> parsed YAML, for the example tests
 
 
@@ -145,6 +164,31 @@ def _qualifiers(data: dict) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     return table, fragments
 
 
+def _indicators(data: dict):
+    file = "indicators.yaml"
+    unknown = set(data) - {"ignore", "columns", "derived"}
+    if unknown:
+        raise PatternError(file, ",".join(sorted(unknown)), "unknown section")
+    specs = {}
+    for column, e in (data.get("columns") or {}).items():
+        _check_fields(file, column, e, _INDICATOR_FIELDS)
+        if e.get("kind") not in _KINDS:
+            raise PatternError(file, column, f"kind must be one of {sorted(_KINDS)}")
+        rx = lambda key: tuple(_compile(file, f"{column}.{key}", n) for n in e.get(key, ()))
+        one = lambda key: _compile(file, f"{column}.{key}", e[key]) if key in e else None
+        specs[str(column)] = IndicatorSpec(
+            column=str(column), kind=e["kind"], names=rx("names"), roles=frozenset(e.get("roles", ())),
+            sections=one("sections"), not_sections=one("not_sections"),
+            section_names=rx("section_names"), table_columns=rx("table_columns"))
+    derived = {}
+    for column, parts in (data.get("derived") or {}).items():
+        missing = [p for p in [column, *parts] if p not in specs]
+        if missing:
+            raise PatternError(file, f"derived.{column}", f"unknown column(s) {missing}")
+        derived[str(column)] = tuple(parts)
+    return specs, _compile(file, "ignore", data.get("ignore", "(?!)")), derived
+
+
 def _resolve(name: str, fragments: dict[str, str], seen: tuple[str, ...] = ()) -> str:
     if name in seen:
         raise PatternError("numbers.yaml", name, f"circular reference via {' -> '.join(seen)}")
@@ -193,6 +237,7 @@ def build(folder: Path) -> Patterns:
         _check_fields("cues.yaml", key, e, _ENTRY_FIELDS)
         cues[key] = _compile("cues.yaml", key, e["regex"])
 
+    indicators, indicator_ignore, derived = _indicators(raw["indicators"])
     lex = raw["lexicon"]
     _check_fields("lexicon.yaml", "-", lex, _LEXICON_FIELDS)
     for key in ("lead_drop", "after_stop"):
@@ -213,6 +258,9 @@ def build(folder: Path) -> Patterns:
         tail_words=frozenset(str(v) for v in lex.get("tail_words", ())),
         generic_heads=frozenset(str(v) for v in lex.get("generic_heads", ())),
         max_indicator_chars=int(lex.get("max_indicator_chars", 18)),
+        indicators=MappingProxyType(indicators),
+        indicator_ignore=indicator_ignore,
+        derived=MappingProxyType(derived),
         raw=MappingProxyType(raw),
     )
 

@@ -22,6 +22,8 @@ from .errors import InputError
 from .figures import Recognizer
 from .ingest import FORMATS, read_document
 from .checks import run_checks
+from .metadata import read_metadata
+from .panel import across_years, panel, with_canonical
 from .model import CheckResult, Document, Figure
 from .patterns import Patterns, load_patterns
 from .segment import tokenizer
@@ -60,8 +62,18 @@ def find_figures(text: str, patterns: Patterns | None = None, *, strict: bool = 
 def analyse(doc: Document, patterns: Patterns | None = None, *,
             strict: bool = False) -> tuple[list[Figure], list[CheckResult]]:
     """The figures of a document, with its id and each figure's page, and its checks."""
-    figures, layout = _figures(doc.text, patterns or load_patterns(), strict, doc)
-    return figures, run_checks(doc.doc_id, doc.text, figures, layout)
+    return analyse_all(doc, patterns, strict=strict)[:2]
+
+
+def analyse_all(doc: Document, patterns: Patterns | None = None, *, strict: bool = False):
+    """(figures, checks, metadata, panel row, panel sources) of one document."""
+    patterns = patterns or load_patterns()
+    figures, layout = _figures(doc.text, patterns, strict, doc)
+    figures = with_canonical(patterns, figures)
+    checks = run_checks(doc.doc_id, doc.text, figures, layout)
+    meta = read_metadata(doc.text, layout).row()
+    row, sources = panel(patterns, doc.doc_id, doc.text, figures, meta)
+    return figures, checks, meta, row, sources
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,9 @@ class Report:
     document: Document | None = None
     items: tuple[Figure, ...] = ()
     checks: tuple[CheckResult, ...] = ()
+    metadata: dict = field(default_factory=dict)
+    panel: dict = field(default_factory=dict)
+    panel_sources: tuple[dict, ...] = ()
     seconds: float = 0.0
 
     @property
@@ -92,6 +107,8 @@ class Report:
         return {"figures": [output.figure_row(f) for f in self.items],
                 "checks": [output.check_row(c) for c in self.checks],
                 "flags": [output.flag_row(c) for c in self.flags],
+                "panel": [self.panel] if self.panel else [],
+                "panel_sources": list(self.panel_sources),
                 "documents": [self.row()]}
 
     def row(self) -> dict:
@@ -101,7 +118,8 @@ class Report:
                 "chars": len(doc.text) if doc else "", "pages": (doc.pages or "") if doc else "",
                 "figures": len(self.items) if self.status == "ok" else "",
                 "flags": len(self.flags) if self.status == "ok" else "",
-                "seconds": f"{self.seconds:.3f}", "encoding": doc.encoding if doc else ""}
+                "seconds": f"{self.seconds:.3f}", "encoding": doc.encoding if doc else "",
+                **{k: self.metadata.get(k, "") for k in ("unit", "year", "report_type", "project", "grade")}}
 
 
 def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False,
@@ -111,7 +129,7 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
     fmt = FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip("."))
     try:
         doc = read_document(path, doc_id, max_bytes=max_bytes)
-        figures, checks = analyse(doc, patterns, strict=strict)
+        figures, checks, meta, row, sources = analyse_all(doc, patterns, strict=strict)
     except InputError as e:
         return Report(doc_id, str(path), fmt, "error", str(e), seconds=time.perf_counter() - t0)
     except Exception as e:  # a bug: record it for this document, keep the batch going
@@ -121,7 +139,8 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
         return Report(doc_id, str(path), fmt, "error", f"internal error: {type(e).__name__}: {e}",
                       seconds=time.perf_counter() - t0)
     return Report(doc_id, str(path), doc.format, "ok", document=doc, items=tuple(figures),
-                  checks=tuple(checks), seconds=time.perf_counter() - t0)
+                  checks=tuple(checks), metadata=meta, panel=row, panel_sources=tuple(sources),
+                  seconds=time.perf_counter() - t0)
 
 
 def read_report(path: str | os.PathLike, patterns: Patterns | None = None) -> Report:
@@ -211,8 +230,19 @@ def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
 
 
 def across_reports(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Rows that need more than one document (checks across years), from the batch's rows."""
-    return {}
+    """Rows that need more than one document (checks across years), from the batch's rows.
+
+    Reads only the documents and panel-source rows (a few per report), so it scales to archives.
+    """
+    results = across_years(tables.get("documents", []), tables.get("panel_sources", []))
+    flags = [c for c in results if c.status == "fail"]
+    counts: dict[str, int] = {}
+    for c in flags:
+        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    for d in tables.get("documents", []):
+        if d["doc_id"] in counts and str(d.get("flags", "")).isdigit():
+            d["flags"] = int(d["flags"]) + counts[d["doc_id"]]
+    return {"checks": [output.check_row(c) for c in results], "flags": [output.flag_row(c) for c in flags]}
 
 
 def write_tables(outdir: Path, tables: dict[str, list[dict]]) -> None:

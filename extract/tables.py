@@ -169,3 +169,13 @@ class TableReader:
 def annotate_tables(figures: list[Figure], text: str, scan: str, layout: Layout,
                     patterns: Patterns) -> list[Figure]:
     return TableReader(patterns, text, scan, layout).annotate(figures)
+
+
+def split_indicator(indicator: str) -> tuple[str, str]:
+    """(row label, column header) of a table cell's indicator as `_place` wrote it."""
+    if " / " in indicator:
+        label, _, column = indicator.partition(" / ")
+        return label, column
+    if indicator.endswith("合计") and len(indicator) > 2:
+        return "合计", indicator[:-2]
+    return indicator, ""
