@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .errors import GoldError, JixiaoError
-from .output import plain, write_text
+from .output import plain, write_text, unsafe_text
 
 Span = tuple[int, int]
 # Dropped before comparing indicators: annotators and extractor differ in brackets and separators.
@@ -275,7 +275,7 @@ def _read_rows(path: Path, needed: tuple[str, ...]) -> list[dict]:
             lacking = [c for c in needed if c not in (reader.fieldnames or ())]
             if lacking:
                 raise JixiaoError(f"{path}: lacks column(s) {', '.join(lacking)}")
-            return list(reader)
+            return [{k: unsafe_text(v or "") for k, v in row.items()} for row in reader]
     except OSError as e:
         raise JixiaoError(f"{path}: cannot read: {e}") from e
 

@@ -29,6 +29,8 @@ NORMALISE = str.maketrans(_FULLWIDTH)
 _MAGNITUDE = {"万": 10_000, "亿": 100_000_000}
 _CN_DIGITS = set("零〇一二两三四五六七八九十百千")
 _PLACE_ONLY = set("十百千")
+_CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿点")
+_ARABIC = regex.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 _LISTED = regex.compile(r"((?:\p{Han}{1,8}、)+\p{Han}{1,8})$")
 
 
@@ -38,14 +40,21 @@ def normalise(text: str) -> str:
 
 
 def parse_number(s: str) -> Decimal:
-    """'1,286.00' -> Decimal('1286.00'); '一百三十六' -> 136; '百' -> 100 (as in 近百场)."""
-    if s[0].isdigit():
+    """'1,286.00' -> Decimal('1286.00'); '一百三十六' -> 136; '百' -> 100 (as in 近百场).
+
+    Anything that is not a number raises NotANumber, and nothing else.
+    """
+    if not s:
+        raise NotANumber(s)
+    if _ARABIC.fullmatch(s):
         return Decimal(s.replace(",", ""))
     if s[0] in _PLACE_ONLY:
         s = "一" + s
+    if not set(s) <= _CN_NUMERAL_CHARS:
+        raise NotANumber(s)
     try:
         converted = cn2an.cn2an(s, "normal")
-    except (ValueError, KeyError, IndexError) as e:
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
         raise NotANumber(s) from e
     return Decimal(str(converted))
 
@@ -200,8 +209,8 @@ class Recognizer:
         return out
 
 
-_BARE_NUMBER = regex.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?")
-_BARE_LIST = regex.compile(r"(?:(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?[、和及与])+$")
+_BARE_NUMBER = regex.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?", regex.ASCII)
+_BARE_LIST = regex.compile(r"(?:(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?[、和及与])+$", regex.ASCII)
 
 
 def recognise(text: str, patterns: Patterns, strict: bool = False) -> list[Figure]:

@@ -76,8 +76,29 @@ def figure_row(f: Figure) -> dict:
     }
 
 
-def _cell(v) -> str:
-    return "" if v is None else str(v)
+# Columns that hold numbers; every other column is text and is guarded against formulas.
+NUMERIC_COLUMNS = frozenset({"start", "end", "page", "table", "row", "col", "value", "value_base",
+                             "confidence", "chars", "pages", "figures", "flags", "seconds", "year",
+                             "lo", "hi", *PANEL_INDICATORS})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(v: str) -> str:
+    """A text cell that Excel or WPS would read as a formula (=, +, -, @, tab, CR first)
+    gets a leading apostrophe, which both show as plain text."""
+    return "'" + v if v.startswith(_FORMULA_START) else v
+
+
+def unsafe_text(v: str) -> str:
+    """The cell as it was before `safe_text`, for programs that read our CSVs back."""
+    return v[1:] if v.startswith("'") and v[1:].startswith(_FORMULA_START) else v
+
+
+def _cell(v, column: str = "") -> str:
+    if v is None:
+        return ""
+    text = str(v)
+    return text if column in NUMERIC_COLUMNS else safe_text(text)
 
 
 def write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping]) -> int:
@@ -91,7 +112,7 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping]) -> 
             w = csv.writer(fh)
             w.writerow(columns)
             for row in rows:
-                w.writerow([_cell(row.get(c)) for c in columns])
+                w.writerow([_cell(row.get(c), c) for c in columns])
                 n += 1
         os.replace(tmp, path)
     except BaseException:

@@ -124,14 +124,20 @@ class Layout:
 
         def close():
             nonlocal run, run_kind
+            caption = ""
+            if run and len(run[0][1]) <= 2:
+                ls, le = lines[run[0][0]]
+                line = self.text[ls:le]
+                if _CAPTION.match(line) or "单位" in line:
+                    caption = line  # 表1  项目资金情况（单位：万元） heads the table, it is no row
+                    run = run[1:]
             widest = max((len(c) for _, c in run), default=0)
             if len(run) >= 2 and widest >= 3:
                 first = run[0][0]
-                caption = ""
                 if first > 0:
                     ps, pe = lines[first - 1]
                     prev = self.text[ps:pe]
-                    if prev and (_CAPTION.match(prev) or "单位" in prev) and len(prev) <= 60:
+                    if not caption and prev and (_CAPTION.match(prev) or "单位" in prev) and len(prev) <= 60:
                         caption = prev
                 rows = tuple(TableRow(lines[i][0], lines[i][1], cells) for i, cells in run)
                 self.tables.append(Table(len(self.tables) + 1, rows, caption))

@@ -17,7 +17,7 @@ from .model import Figure
 from .patterns import Patterns
 from .structure import Cell, Layout, Table
 
-_BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", regex.ASCII)
 _PAREN_UNIT = regex.compile(r"[（(](?:单位[:：])?\s*([^（）()]{1,4})\s*[)）]|单位[:：]\s*(\S{1,4})")
 _MAGNITUDE = {"万": 10_000, "亿": 100_000_000}
 _SCORE_HEADER = regex.compile(r"分值|权重|得分|分数|满分|评分")
@@ -91,7 +91,8 @@ class TableReader:
             values = [self._is_value(c, by_cell) for c in row.cells]
             if not any(values) and len([c for c in row.cells if c.text]) >= 2:
                 columns = self._header(row.cells)
-                block_unit = next((_unit_of(c.text) for c in row.cells if _unit_of(c.text)), "")
+                # 资金情况（万元） over the row labels speaks for the block; 预算数（万元) for its column
+                block_unit = _unit_of(row.cells[0].text)
                 default_unit = block_unit or default_unit
                 continue
             cells = self._aligned(row.cells, values, len(columns) or width)

@@ -211,3 +211,23 @@ def test_checks_and_flags_tables(corpus_run):
         assert f["message"] and set(f["figure_ids"].split()) <= ids
     docs = {d["doc_id"]: int(d["flags"]) for d in _rows(out / "documents.csv")}
     assert sum(docs.values()) == len(flags)
+
+
+def test_formula_cells_are_neutralised_and_numbers_stay_numbers(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "=HYPERLINK(x).txt").write_text(
+        "=cmd|' /C calc'!A0 收入合计-12万元\n+1+2 @SUM(1) 项目支出30万元，其中培训费-5万元。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run([inputs], out)
+    for name in ("documents", "figures", "checks", "flags", "panel", "panel_sources"):
+        with open(out / f"{name}.csv", encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for column, cell in row.items():
+                    if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                        assert column in ("start", "end", "value", "value_base", "lo", "hi"), (name, column, cell)
+    docs = _rows(out / "documents.csv")
+    assert docs[0]["doc_id"] == "'=HYPERLINK(x).txt" and docs[0]["status"] == "ok"
+    assert (out / "text" / "=HYPERLINK(x).txt.txt").is_file()
+    figures = _rows(out / "figures.csv")
+    assert figures and all(r["sentence"][:1] not in "=+-@" for r in figures)

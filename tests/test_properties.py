@@ -1,13 +1,17 @@
-"""Properties: the recognizer never raises, spans always index the text, values round-trip."""
+"""Fuzzing and properties: the recognizer never raises, spans always index the text, values
+written as a report writes them read back unchanged. 10,000 examples each (JIXIAO_FUZZ_EXAMPLES)."""
 from __future__ import annotations
 
+import os
 import time
 from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
 
 from extract import find_figures
-from extract.figures import parse_number
+from extract.figures import NotANumber, parse_number
+
+EXAMPLES = int(os.environ.get("JIXIAO_FUZZ_EXAMPLES", "10000"))
 
 ALPHABET = st.sampled_from(list("0123456789.,%％万亿元个户人米亩分约余多近以上下内超过不低于≥≤、，。；：（）|\n "
                                 "一二两三四五六七八九十百千零第年月日合计其中比上年增加减少增长下降提高“”《》"
@@ -15,7 +19,7 @@ ALPHABET = st.sampled_from(list("0123456789.,%％万亿元个户人米亩分约�
 TEXT = st.text(ALPHABET, max_size=300)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(TEXT)
 def test_never_raises_and_spans_index_the_text(text):
     for f in find_figures(text, strict=True):
@@ -23,7 +27,7 @@ def test_never_raises_and_spans_index_the_text(text):
         assert isinstance(f.value, Decimal) and isinstance(f.value_base, Decimal)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
        st.sampled_from(["万元", "元", "亿元", "公里", "平方米", "户", "%"]))
 def test_written_value_reads_back(value, unit):
@@ -33,6 +37,25 @@ def test_written_value_reads_back(value, unit):
     assert len(figures) == 1
     f = figures[0]
     assert f.value == value and f.unit == unit and f.surface == f"{written}{unit}"
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.text(max_size=40))
+def test_number_parser_returns_a_decimal_or_says_not_a_number(s):
+    """On any string at all: a Decimal, or NotANumber (a ValueError) — nothing else escapes."""
+    try:
+        assert isinstance(parse_number(s), Decimal)
+    except NotANumber:
+        pass
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.text(st.sampled_from(list("零〇一二两三四五六七八九十百千万亿点0123456789.,")), min_size=1, max_size=12))
+def test_number_parser_on_numeral_soup(s):
+    try:
+        assert isinstance(parse_number(s), Decimal)
+    except NotANumber:
+        pass
 
 
 @given(st.integers(min_value=0, max_value=99999))

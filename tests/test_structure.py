@@ -118,3 +118,14 @@ def test_bare_numbers_without_unit_are_not_figures():
 def test_signature_and_date_lines_are_not_headings():
     layout = Layout(REPORT)
     assert all("2025年" not in h.title and h.title != "某县文化馆" for h in layout.headings)
+
+
+def test_a_column_unit_speaks_for_its_column_only():
+    text = "项目 | 金额（万元） | 数量\n甲 | 12.5 | 3\n乙 | 4.0 | 5\n"
+    figures = find_figures(text)
+    assert [(f.surface, f.unit) for f in figures] == [("12.5", "万元"), ("4.0", "万元")]
+
+
+def test_a_label_column_unit_speaks_for_the_block():
+    text = "资金情况（万元） | 年初预算数 | 执行数\n年度资金总额 | 100.00 | 95.00\n"
+    assert [(f.surface, f.unit) for f in find_figures(text)] == [("100.00", "万元"), ("95.00", "万元")]
