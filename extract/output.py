@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -101,35 +102,34 @@ def _cell(v, column: str = "") -> str:
     return text if column in NUMERIC_COLUMNS else safe_text(text)
 
 
-def write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping]) -> int:
-    """Write rows atomically, UTF-8 with BOM so Excel and WPS read the Chinese; returns the count."""
+@contextmanager
+def atomic(path: Path, encoding: str = "utf-8"):
+    """A text file handle whose content replaces `path` only when the block completes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    n = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(columns)
-            for row in rows:
-                w.writerow([_cell(row.get(c), c) for c in columns])
-                n += 1
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping]) -> int:
+    """Write rows atomically, UTF-8 with BOM so Excel and WPS read the Chinese; returns the count."""
+    n = 0
+    with atomic(path, "utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([_cell(row.get(c), c) for c in columns])
+            n += 1
     return n
 
 
 def write_text(path: Path, text: str) -> None:
     """Write a text file atomically (UTF-8, no BOM: offsets index it character by character)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic(path) as fh:
+        fh.write(text)
