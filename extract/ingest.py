@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .errors import InputError
 from .model import Document
-from .pdf import OCR_ENGINES, read_pdf
+from .ocr import CHOICES as OCR_CHOICES
+from .pdf import read_pdf
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
 
     `ocr` is the engine for PDF pages without a text layer ("rapidocr", "tesseract" or
     "none"); reading one document may take at most `timeout` seconds."""
-    if ocr not in OCR_ENGINES:
-        raise ValueError(f"ocr must be one of {', '.join(OCR_ENGINES)}, not {ocr!r}")
+    if ocr not in OCR_CHOICES:
+        raise ValueError(f"ocr must be one of {', '.join(OCR_CHOICES)}, not {ocr!r}")
     deadline = time.monotonic() + timeout
     path = Path(path)
     suffix = path.suffix.lower()

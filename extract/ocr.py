@@ -1,5 +1,6 @@
-"""OCR of a scanned PDF page: rendered at 200 dpi, straightened, read by RapidOCR or
-Tesseract, and put back together as printed lines in reading order.
+"""OCR of a scanned PDF page: rendered at 200 dpi, read by RapidOCR or Tesseract, and put
+back together as printed lines in reading order (`pdf.py` then cleans and joins them as it
+does a text layer's lines: spaces around Chinese, broken lines, page footers).
 
 An engine returns boxes of text. Boxes inside a ruled table (its rules found in the image)
 become the table's rows, one `cell | cell` line per row with empty cells kept, so columns
@@ -21,9 +22,9 @@ from functools import lru_cache
 from statistics import median
 
 from .errors import InputError
-from .pdf import clean_spaces
 
 ENGINES = ("rapidocr", "tesseract")
+CHOICES = (*ENGINES, "none")  # what `read_document(..., ocr=...)` takes
 INSTALL = {"rapidocr": "pip install rapidocr-onnxruntime",
            "tesseract": "apt-get install tesseract-ocr tesseract-ocr-chi-sim"}
 DPI = 200
@@ -63,8 +64,8 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class OcrLine:
-    """One printed line in PDF points (y up, as pypdfium2 gives them); `row` is its index
-    within a ruled table, -1 for running text."""
+    """One printed line as the engine read it, in PDF points (y up, as pypdfium2 gives
+    them); `row` is its index within a ruled table, -1 for running text."""
 
     text: str
     x0: float
@@ -80,26 +81,45 @@ class OcrPage:
     confidence: float  # mean recognizer confidence over the boxes kept, 0..1
 
 
-def read_page(page, engine: str) -> OcrPage:
-    """OCR one pypdfium2 page: render, recognise, straighten the boxes, rebuild lines.
+def is_scan(page) -> bool:
+    """Whether an image covers a good part of the pypdfium2 page, as a scanned page's does."""
+    import pypdfium2.raw as raw
 
-    The engine reads the page as rendered (a rotated copy reads worse: `4,800` as
-    `4.800`); the boxes are then turned by the page's skew, and ruled tables are looked
-    for in a straightened copy."""
+    area = page.get_width() * page.get_height()
+    for obj in page.get_objects([raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        x0, y0, x1, y1 = obj.get_bounds()
+        if (x1 - x0) * (y1 - y0) >= 0.25 * area:
+            return True
+    return False
+
+
+def read_page(page, engine: str) -> OcrPage:
+    """OCR one pypdfium2 page: render, straighten, find ruled tables, recognise, rebuild
+    lines.
+
+    RapidOCR reads the page as rendered (it reads a turned copy worse: `4,800` as `4.800`)
+    and its boxes are turned by the page's skew; Tesseract reads the straightened copy with
+    the table rules erased (it takes rules for characters and loses whole cells)."""
     recognise = _engine(engine)  # before rendering: a missing engine costs nothing
     scale = DPI / 72
     image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
     angle = skew(image)
-    boxes = [_turn(Box(clean_spaces(b.text), b.x0, b.y0, b.x1, b.y1, b.conf), angle, image.size)
-             for b in recognise(image) if b.conf >= MIN_CONFIDENCE[engine] and clean_spaces(b.text)]
-    confidence = sum(b.conf for b in boxes) / len(boxes) if boxes else 0.0
+    straight = image
     if angle:
         from PIL import Image
 
-        image = image.rotate(angle, resample=Image.BILINEAR, fillcolor=255)
+        straight = image.rotate(angle, resample=Image.BILINEAR, fillcolor=255)
+    grids = find_grids(straight)
+    if engine == "tesseract":
+        found = recognise(_erase_rules(straight, grids))
+    else:
+        found = [_turn(b, angle, image.size) for b in recognise(image)]
+    boxes = [Box(b.text.strip(), b.x0, b.y0, b.x1, b.y1, b.conf) for b in found
+             if b.conf >= MIN_CONFIDENCE[engine] and b.text.strip()]
+    confidence = sum(b.conf for b in boxes) / len(boxes) if boxes else 0.0
     height = page.get_height()
     lines = [OcrLine(text, x0 / scale, x1 / scale, height - cy / scale, h / scale, row)
-             for text, x0, x1, cy, h, row in layout(boxes, image)]
+             for text, x0, x1, cy, h, row in layout(boxes, grids)]
     return OcrPage(lines, confidence)
 
 
@@ -119,7 +139,7 @@ def _engine(name: str):
 def _rapidocr():
     try:
         from rapidocr_onnxruntime import RapidOCR
-    except ImportError as e:
+    except (ImportError, OSError) as e:  # OSError: onnxruntime without its shared libraries
         raise OcrUnavailable(f"OCR engine rapidocr is not installed: {INSTALL['rapidocr']}") from e
     return RapidOCR()
 
@@ -155,8 +175,11 @@ def _tesseract_boxes(exe: str, image) -> list[Box]:
     png = io.BytesIO()
     image.save(png, format="PNG")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    run = subprocess.run([exe, "stdin", "stdout", "-l", "chi_sim", "--psm", "3", "tsv"],
-                         input=png.getvalue(), capture_output=True, env=env)
+    try:
+        run = subprocess.run([exe, "stdin", "stdout", "-l", "chi_sim", "--psm", "3", "tsv"],
+                             input=png.getvalue(), capture_output=True, env=env, timeout=300)
+    except subprocess.TimeoutExpired as e:
+        raise InputError("timeout: tesseract took more than 300 s on one page") from e
     if run.returncode != 0:
         raise InputError(f"tesseract failed: {run.stderr.decode(errors='replace').strip()[:200]}")
     out = []
@@ -173,7 +196,8 @@ def _tesseract_boxes(exe: str, image) -> list[Box]:
 def skew(image, limit: float = 3.0) -> float:
     """The angle in degrees (within ±`limit`) that turns the page upright, as PIL's
     `rotate` takes it: the one whose rows of ink are sharpest (largest variance of the
-    row sums), found coarse to fine on a half-size copy; 0 below 0.05°."""
+    row sums), found coarse to fine on a half-size copy; 0 below 0.1° (2 px over a
+    200-dpi page: nothing to turn, and within what this measure can tell)."""
     import numpy as np
     from PIL import Image
 
@@ -186,7 +210,7 @@ def skew(image, limit: float = 3.0) -> float:
 
     best = max((a / 4 for a in range(int(-4 * limit), int(4 * limit) + 1)), key=sharpness)
     best = max((best + a / 40 for a in range(-10, 11)), key=sharpness)
-    return 0.0 if abs(best) < 0.05 else best
+    return 0.0 if abs(best) < 0.1 else best
 
 
 def _turn(box: Box, angle: float, size: tuple[int, int]) -> Box:
@@ -284,6 +308,24 @@ def find_grids(image) -> list[_Grid]:
     return grids
 
 
+def _erase_rules(image, grids: list[_Grid]):
+    """A copy of `image` with the rules of its ruled tables painted white."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.array(image)
+    for g in grids:
+        left = int(min(xs[0] for xs in g.columns if xs))
+        right = int(max(xs[-1] for xs in g.columns if xs))
+        for y in g.rules:
+            pixels[max(int(y) - 3, 0):int(y) + 4, max(left - 3, 0):right + 4] = 255
+        for band, xs in enumerate(g.columns):
+            for x in xs:
+                pixels[int(g.rules[band]) - 3:int(g.rules[band + 1]) + 4,
+                       max(int(x) - 3, 0):int(x) + 4] = 255
+    return Image.fromarray(pixels)
+
+
 def _table_rows(grid: _Grid, boxes: list[Box]) -> list[tuple[list[str], float, float, float]]:
     """Each band's cells (text, in column order) with the band's x0, x1 and mid height; a
     cell whose top is not ruled continues the cell above, and its text fills both."""
@@ -301,7 +343,7 @@ def _table_rows(grid: _Grid, boxes: list[Box]) -> list[tuple[list[str], float, f
                 owner[band, c] = (band, c)
     texts: dict[tuple[int, int], str] = {}
     for key, own in owner.items():
-        texts[own] = texts.get(own, "") + _join_lines(cells.get(key, []))
+        texts[own] = texts.get(own, "") + _cell_text(cells.get(key, []))
     out = []
     for band, xs in enumerate(grid.columns):
         row = [texts[owner[band, c]] for c in range(len(xs) - 1)]
@@ -331,7 +373,7 @@ def _group(boxes: list[Box]) -> list[list[Box]]:
     return [sorted(line, key=lambda b: b.x0) for line in lines]
 
 
-def _join_lines(boxes: list[Box]) -> str:
+def _cell_text(boxes: list[Box]) -> str:
     """The text of a cell: its lines glued as one."""
     out = ""
     for line in _group(boxes):
@@ -353,9 +395,8 @@ def _line_text(line: list[Box]) -> str:
     return out
 
 
-def layout(boxes: list[Box], image) -> list[tuple[str, float, float, float, float, int]]:
+def layout(boxes: list[Box], grids: list[_Grid]) -> list[tuple[str, float, float, float, float, int]]:
     """(text, x0, x1, y mid, height, table row) of each line in reading order, in pixels."""
-    grids = find_grids(image) if boxes else []
     free, placed = [], {id(g): [] for g in grids}
     for b in boxes:
         grid = next((g for g in grids if g.cell(b) is not None), None)

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import InputError
+from .ocr import OcrUnavailable, is_scan, read_page
 
 log = logging.getLogger(__name__)
 
@@ -404,21 +405,6 @@ class PdfText:
     ocr_confidence: dict[int, float] = field(default_factory=dict)  # OCR'd page -> mean
 
 
-OCR_ENGINES = ("rapidocr", "tesseract", "none")
-
-
-def _picture(page) -> bool:
-    """Whether an image covers a good part of the page, as a scanned page's does."""
-    import pypdfium2.raw as raw
-
-    area = page.get_width() * page.get_height()
-    for obj in page.get_objects([raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-        x0, y0, x1, y1 = obj.get_bounds()
-        if (x1 - x0) * (y1 - y0) >= 0.25 * area:
-            return True
-    return False
-
-
 def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None) -> PdfText:
     """The PDF's text with pages: pages read by pypdfium2 one at a time, each closed after
     use; pdfplumber only where a page has rules or undecodable text; OCR (engine `ocr`, or
@@ -445,7 +431,7 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
             try:
                 widths[i + 1] = page.get_width()
                 lines, text = _pdfium_lines(textpage, i + 1)
-                scanned = _readable(text) < 20 and _picture(page)
+                scanned = _readable(text) < 20 and is_scan(page)
                 if scanned:
                     lines = _ocr_page(page, i + 1, ocr, confidence, unread)
                 unreadable = not scanned and (_unreadable(text) or not lines and any(
@@ -470,8 +456,7 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
     if not text.strip():
         if unread:
             raise InputError(f"scanned PDF: {next(iter(unread.values()))}")
-        raise InputError("no text layer on any page (scanned PDF): OCR needed"
-                         + (" (OCR is turned off)" if ocr == "none" else ""))
+        raise InputError("no text on any page")
     if unread:
         log.warning("scanned PDF pages not read (%s): %s", next(iter(unread.values())),
                     ", ".join(map(str, unread)))
@@ -487,12 +472,11 @@ def _ocr_page(page, page_no: int, engine: str, confidence: dict[int, float],
     if engine == "none":
         unread[page_no] = "OCR is turned off"
         return []
-    from .ocr import OcrUnavailable, read_page
-
     try:
         result = read_page(page, engine)
     except OcrUnavailable as e:
         unread[page_no] = str(e)
         return []
     confidence[page_no] = result.confidence
-    return [_Line(ln.text, page_no, ln.x0, ln.x1, ln.y, ln.h, row=ln.row) for ln in result.lines]
+    return [_Line(clean_spaces(ln.text), page_no, ln.x0, ln.x1, ln.y, ln.h, row=ln.row)
+            for ln in result.lines]
