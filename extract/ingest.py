@@ -176,9 +176,9 @@ def _docx_text(data: bytes, max_bytes: int) -> str:
         raise InputError(f"not a .docx: an old binary Word/WPS file; {_SAVE_AS}")
     try:
         unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-        if unpacked > 10 * max_bytes:  # a zip bomb would exhaust memory before it fails
+        if unpacked > max_bytes:  # a zip bomb would exhaust memory before it fails
             raise InputError(f"file too large: unpacks to {_mb(unpacked)} MB "
-                             f"> limit {_mb(10 * max_bytes)} MB")
+                             f"> limit {_mb(max_bytes)} MB")
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_blocks(document.element.body, document))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, KeyError,

@@ -151,10 +151,10 @@ def _cell(f: Figure, iv: Interval) -> str:
 def across_years(documents: list[dict], sources: list[dict]) -> list[CheckResult]:
     """cross_year_mismatch: a report's prior-year values against the previous year's report
     of the same unit. Reads only document and panel-source rows."""
-    by_unit: dict[tuple[str, int], dict] = {}
+    by_unit: dict[tuple[str, int], list[dict]] = {}
     for d in documents:
         if d.get("status") == "ok" and d.get("unit") and str(d.get("year") or "").isdigit():
-            by_unit.setdefault((d["unit"], int(d["year"])), d)
+            by_unit.setdefault((d["unit"], int(d["year"])), []).append(d)
     stated: dict[str, dict[str, dict]] = {}
     priors: dict[str, dict[str, dict]] = {}
     for s in sources:
@@ -162,10 +162,14 @@ def across_years(documents: list[dict], sources: list[dict]) -> list[CheckResult
         if target is not None:
             target.setdefault(s["doc_id"], {}).setdefault(s["indicator"], s)
     out = []
-    for (unit, year), later in sorted(by_unit.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        earlier = by_unit.get((unit, year - 1))
-        if earlier is None:
-            continue
+    pairs = []
+    for (unit, year), laters in sorted(by_unit.items()):
+        earliers = by_unit.get((unit, year - 1), [])
+        for later in laters if earliers else []:
+            # an archive may hold one report in several renderings: compare like with like
+            same = [e for e in earliers if e.get("format") == later.get("format")]
+            pairs.append((later, (same or earliers)[0]))
+    for later, earlier in pairs:
         for column, prior in priors.get(later["doc_id"], {}).items():
             before = stated.get(earlier["doc_id"], {}).get(column)
             if before is None or column == "三公经费上年数":
