@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:  # no installed package or conftest: make `extract
 from extract import pdf  # noqa: E402
 from extract.errors import InputError  # noqa: E402
 from extract.ingest import read_document  # noqa: E402
-from extract.pdf import clean_spaces, is_heading, is_page_number  # noqa: E402
+from extract.lines import clean_spaces, is_heading, is_page_number  # noqa: E402
 
 CORPUS = ROOT / "corpora"
 REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json"))
