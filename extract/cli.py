@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
-from collections import Counter
 
 from . import __version__
 from .errors import JixiaoError
@@ -17,14 +17,29 @@ figure they state — amounts, counts, lengths, areas, percentages, scores — w
 measures and where it stands, as tables a reviewer can open in Excel/WPS or pandas."""
 
 RUN_EPILOG = """\
-outputs (UTF-8 with BOM):
+outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
   documents.csv   one row per input file: status ok/error/skipped and why
   figures.csv     one row per figure: value, unit, base value, kind, indicator, role, offsets
+  checks.csv      every consistency check run: pass, fail or not_assessable
+  flags.csv       every failed check, with its figures, interval arithmetic and a message
+  panel.csv       one row per report: unit, year, standard indicators; panel_sources.csv
+  report.html     the whole batch for a reviewer, in one file (see also: jixiao review)
+  *.parquet       each table again, for pandas/DuckDB
   text/<doc_id>.txt  the text that the start/end offsets of figures.csv index
+  .jixiao/        the manifest and one result per document, so a re-run resumes
+
+A re-run skips documents already done (same content, same pipeline version) and still
+writes complete tables; a changed file or a new version of jixiao or its patterns is
+redone. Ctrl-C or a killed run loses only the documents in flight. A document that takes
+longer than --timeout, needs more than --max-memory or crashes its worker becomes one
+error row, and is tried again by the next run.
 
 examples:
   jixiao run corpora/                 every report under corpora/, into outputs/
   jixiao run a.txt b.txt -o out/      two files, into out/
+  jixiao run archive/ --workers 8     eight worker processes
+  jixiao run archive/ --dask local    a local Dask cluster
+  jixiao run archive/ --scheduler tcp://scheduler:8786   an existing Dask cluster
 """
 
 
@@ -45,9 +60,34 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder (default: outputs/)")
     run.add_argument("--max-mb", type=float, default=200, metavar="MB",
                      help="refuse input files larger than this (default: 200)")
+    run.add_argument("--ocr", choices=["rapidocr", "tesseract", "none"], default="rapidocr",
+                     help="OCR engine for PDF pages without a text layer (default: rapidocr; "
+                          "tesseract needs the Debian packages tesseract-ocr tesseract-ocr-chi-sim; "
+                          "none: such pages are reported, not read). OCR takes 2-5 s a page, so a long "
+                          "scan may need a larger --timeout")
     run.add_argument("--strict", action="store_true",
                      help="stop at the first internal error instead of recording it (for debugging)")
+    run.add_argument("-j", "--workers", type=int, default=_cores(), metavar="N",
+                     help=f"worker processes (default: all cores, here {_cores()}); 1 runs in this process")
+    run.add_argument("--timeout", type=float, default=120, metavar="SECONDS",
+                     help="time limit per document, 0 for none (default: 120)")
+    run.add_argument("--max-memory", type=int, default=2048, metavar="MB",
+                     help="memory a document may use in a worker, 0 for no limit (default: 2048)")
+    run.add_argument("--force", action="store_true",
+                     help="redo every document, even those done by an earlier run")
+    dask = run.add_mutually_exclusive_group()
+    dask.add_argument("--dask", choices=["local"], help="run on a local Dask cluster of --workers processes")
+    dask.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on an existing Dask cluster (tcp://HOST:8786); inputs must be "
+                           "readable by its workers at the same paths")
 
+    from .review import add_arguments
+
+    add_arguments(sub.add_parser(
+        "review", help="review the flags of a run in the browser (decisions kept across re-runs)",
+        description="Serve OUTDIR's report on 127.0.0.1, where a reviewer confirms or dismisses each "
+                    "flag with a note; decisions are kept in OUTDIR/review.sqlite by flag_id, so they "
+                    "survive a re-run of the batch. --export-csv/--export-xlsx write the decisions."))
     ev = sub.add_parser("eval", help="score outputs against gold annotations",
                         description="Score a run's outputs against gold files (spec/figures.md): "
                                     "figure precision/recall/F1, detection F1 and indicator accuracy, "
@@ -59,30 +99,83 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress(items):
-    """A progress bar on a terminal; nothing in pipes and CI logs."""
-    from tqdm import tqdm
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
-    return tqdm(items, unit="doc", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+class _Bar:
+    """A tqdm bar on a terminal: documents done, documents per second, errors, ETA."""
+
+    def start(self, total: int, resumed: int) -> None:
+        from tqdm import tqdm
+
+        self.errors = 0
+        if resumed:
+            print(f"{resumed} documents done by an earlier run", file=sys.stderr)
+        self.bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
+
+    def advance(self, outcome) -> None:
+        self.errors += outcome.status == "error"
+        self.bar.set_postfix(errors=self.errors, refresh=False)
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class _Lines:
+    """Not a terminal (CI logs, pipes): one line every `every` seconds."""
+
+    def __init__(self, every: float = 30.0):
+        self.every = every
+
+    def start(self, total: int, resumed: int) -> None:
+        self.total, self.done, self.errors = total, 0, 0
+        self.t0 = self.last = time.monotonic()
+        print(f"jixiao: {total} documents to do, {resumed} done by an earlier run", file=sys.stderr)
+
+    def advance(self, outcome) -> None:
+        self.done += 1
+        self.errors += outcome.status == "error"
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            rate = self.done / (now - self.t0)
+            eta = (self.total - self.done) / rate if rate else 0
+            print(f"jixiao: {self.done}/{self.total} documents, {self.errors} errors, "
+                  f"{rate:.1f} docs/s, ETA {eta:.0f} s", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        pass
 
 
 def _run(args) -> int:
-    from .patterns import load_patterns
-    from .pipeline import run
+    from .batch import run_batch
 
-    patterns = load_patterns(args.patterns)
-    t0 = time.perf_counter()
-    reports = run(args.inputs, args.out, patterns=patterns, strict=args.strict,
-                  max_bytes=int(args.max_mb * 1024 * 1024), progress=_progress)
-    status = Counter(r.status for r in reports)
-    figures = sum(len(r.items) for r in reports)
-    print(f"{len(reports)} documents: {status['ok']} ok, {status['error']} error, "
-          f"{status['skipped']} skipped; {figures} figures; {time.perf_counter() - t0:.1f} s "
-          f"-> {args.out}/", file=sys.stderr)
-    for r in reports:
-        if r.status != "ok":
-            print(f"  {r.status}: {r.doc_id}: {r.error}", file=sys.stderr)
-    if not reports:
+    summary = run_batch(args.inputs, args.out, patterns=args.patterns, workers=max(1, args.workers),
+                        force=args.force, dask=args.scheduler or args.dask,
+                        progress=_Bar() if sys.stderr.isatty() else _Lines(),
+                        strict=args.strict, max_bytes=int(args.max_mb * 1024 * 1024),
+                        timeout=args.timeout or None, max_memory=args.max_memory or None,
+                        ocr=args.ocr)
+    if summary.documents:
+        from .report import write_report
+
+        write_report(args.out)
+    status, flags = summary.status, summary.flags
+    rate = (summary.documents - summary.resumed) / summary.seconds if summary.seconds else 0
+    print(f"{summary.documents} documents: {status['ok']} ok, {status['error']} error, "
+          f"{status['skipped']} skipped; {summary.figures} figures; flags: {flags['error']} error, "
+          f"{flags['warning']} warning, {flags['notice']} notice; {summary.resumed} done earlier; "
+          f"{summary.seconds:.1f} s ({rate:.1f} docs/s) -> {args.out}/", file=sys.stderr)
+    for o in summary.problems[:50]:
+        print(f"  {o.status}: {o.doc_id}: {o.error}", file=sys.stderr)
+    if len(summary.problems) > 50:
+        print(f"  … {len(summary.problems) - 50} more in documents.csv", file=sys.stderr)
+    if not summary.documents:
         print("no report files found in the inputs", file=sys.stderr)
         return 1
     return 0
@@ -104,7 +197,15 @@ def main(argv: list[str] | None = None) -> int:
 
     jieba.setLogLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
+        if args.command == "review":
+            from .review import command
+
+            return command(args)
         return _run(args) if args.command == "run" else _eval(args)
+    except KeyboardInterrupt:
+        print("jixiao: interrupted; the documents done are kept, run the same command again "
+              "to finish", file=sys.stderr)
+        return 130
     except JixiaoError as e:
         print(f"jixiao: {e}", file=sys.stderr)
         return 2

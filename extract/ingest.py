@@ -41,14 +41,15 @@ _MAGIC = ((b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive (.docx?)"),
 
 
 def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
-                  ocr: str = "rapidocr", timeout: float = 120.0) -> Document:
+                  ocr: str = "rapidocr", timeout: float | None = 120.0) -> Document:
     """Read `path` by its suffix; every problem with the file itself is an `InputError`.
 
     `ocr` is the engine for PDF pages without a text layer ("rapidocr", "tesseract" or
-    "none"); reading one document may take at most `timeout` seconds."""
+    "none"); reading one document may take at most `timeout` seconds (None: no limit here,
+    as when the batch enforces its own per-document limit)."""
     if ocr not in OCR_CHOICES:
         raise ValueError(f"ocr must be one of {', '.join(OCR_CHOICES)}, not {ocr!r}")
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     path = Path(path)
     suffix = path.suffix.lower()
     fmt = FORMATS.get(suffix)
@@ -70,7 +71,7 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
         pdf = read_pdf(data, ocr=ocr, timeout=timeout)
         return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
                         frozenset(pdf.synthetic), pdf.ocr_confidence)
-    if time.monotonic() > deadline:
+    if deadline is not None and time.monotonic() > deadline:
         raise InputError(f"timeout: reading took more than {timeout:g} s")
     return doc
 

@@ -20,7 +20,7 @@ import yaml
 
 from .errors import PatternError
 
-FLAGS = regex.VERBOSE | regex.V0 | regex.ASCII  # \d is 0-9: the text is normalised first
+FLAGS = regex.VERBOSE | regex.V0
 _REF = regex.compile(r"\{([a-z_]+)\}")
 FILES = ("numbers", "units", "qualifiers", "exclusions", "cues", "lexicon", "indicators")
 _ENTRY_FIELDS = {"doc", "regex", "examples", "counterexamples"}

@@ -12,7 +12,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -123,15 +123,17 @@ class Report:
 
 
 def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False,
-            max_bytes: int = 200 * 1024 * 1024) -> Report:
+            max_bytes: int = 200 * 1024 * 1024, ocr: str = "rapidocr") -> Report:
     """Read and analyse one file; a bad document becomes an error report, never an exception."""
     t0 = time.perf_counter()
     fmt = FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip("."))
     try:
-        doc = read_document(path, doc_id, max_bytes=max_bytes)
+        doc = read_document(path, doc_id, max_bytes=max_bytes, ocr=ocr, timeout=None)
         figures, checks, meta, row, sources = analyse_all(doc, patterns, strict=strict)
     except InputError as e:
         return Report(doc_id, str(path), fmt, "error", str(e), seconds=time.perf_counter() - t0)
+    except MemoryError:     # not the document's fault alone: the batch records it and retries later
+        raise
     except Exception as e:  # a bug: record it for this document, keep the batch going
         if strict:
             raise
@@ -202,31 +204,26 @@ def _text_path(outdir: Path, doc_id: str) -> Path:
 
 def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
         patterns: Patterns | None = None, strict: bool = False,
-        max_bytes: int = 200 * 1024 * 1024,
-        progress: Callable[[Iterator], Iterator] | None = None) -> list[Report]:
-    """Process every input and write documents.csv, figures.csv and text/ to `outdir`."""
-    patterns = patterns or load_patterns()
-    outdir = Path(outdir)
-    found = discover(inputs)
-    if found.ignored:
-        log.info("ignored %d files that are not reports", found.ignored)
-    reports: list[Report] = []
-    tables: dict[str, list[dict]] = {name: [] for name in output.TABLES}
-    items = found.files if progress is None else progress(found.files)
-    for path, doc_id in items:
-        report = process(path, doc_id, patterns, strict=strict, max_bytes=max_bytes)
-        if report.status == "ok":
-            try:
-                output.write_text(_text_path(outdir, doc_id), report.document.text)
-            except InputError as e:
-                report = replace(report, status="error", error=str(e), items=(), checks=())
-        reports.append(report)
-        for name, rows in report.tables().items():
-            tables[name].extend(rows)
-    for name, rows in across_reports(tables).items():
-        tables[name].extend(rows)
-    write_tables(outdir, tables)
-    return reports
+        max_bytes: int = 200 * 1024 * 1024, progress=None, workers: int = 1,
+        timeout: float | None = None, max_memory: int | None = None, resume: bool = False,
+        dask: str | None = None, processor: Callable[..., Report] | None = None,
+        ocr: str = "rapidocr") -> list[Report]:
+    """Process every input and write the tables (CSV and Parquet) and text/ to `outdir`.
+
+    Returns each input's Report in discovery order. `workers` > 1 runs documents in worker
+    processes (with `timeout` seconds and `max_memory` MB each); `dask` is "local" or a
+    scheduler address. Every document is read again unless `resume`: then documents done by an
+    earlier run into `outdir` come back without their text and figures (status and error only).
+    `jixiao run` resumes by default; see extract/batch.py. Workers are spawned processes, so a
+    script that calls run(workers=2) needs the usual `if __name__ == "__main__":` guard.
+    """
+    from .batch import run_batch
+
+    summary = run_batch(inputs, outdir, patterns=patterns.folder if patterns else None,
+                        workers=workers, force=not resume, dask=dask, progress=progress,
+                        strict=strict, max_bytes=max_bytes, timeout=timeout, max_memory=max_memory,
+                        collect=True, processor=processor, ocr=ocr)
+    return summary.reports
 
 
 def across_reports(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
@@ -245,7 +242,16 @@ def across_reports(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
     return {"checks": [output.check_row(c) for c in results], "flags": [output.flag_row(c) for c in flags]}
 
 
-def write_tables(outdir: Path, tables: dict[str, list[dict]]) -> None:
-    """Every output table, each written atomically; documents.csv last, as the index."""
+def write_tables(outdir: Path, tables: dict[str, Iterable[dict]],
+                 kinds: dict[str, dict[str, Iterable[str]]] | None = None) -> None:
+    """Every output table as CSV and Parquet, each written atomically; documents last, as the index.
+
+    Batches stream their tables from the documents' results instead (batch.write_table); this
+    is for rows held in memory. `kinds` (batch.column_kinds) types the Parquet columns.
+    """
+    from .batch import column_kinds, csv_body, write_table
+
     for name, columns in output.TABLES.items():
-        output.write_csv(Path(outdir) / f"{name}.csv", columns, tables.get(name, ()))
+        rows = list(tables.get(name, ()))
+        write_table(Path(outdir), name, [csv_body(columns, rows)],
+                    (kinds or {}).get(name) or column_kinds(columns, rows))

@@ -197,7 +197,7 @@ def test_write_report_of_a_run(tmp_path):
     run([inputs], out)
     path = write_report(out)
     assert path == out / "report.html"
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]       # atomic: no temp left
+    assert not list(out.glob(".*.tmp"))       # atomic: no temp file left
     body = path.read_text(encoding="utf-8")
     batch = load_batch(out)
     assert {d["doc_id"] for d in batch.documents} == {"2023/xiang-errors-2023.txt",

@@ -1,0 +1,153 @@
+"""Broken, odd and hostile input, generated here: each file gives a specific error row or is
+read correctly, and the batch completes with every other document's outputs intact.
+The README's table "Untrusted input" lists the same cases and outcomes."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from extract import run
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = ROOT / "corpora" / "jiedao-2022.txt"
+
+
+def pdf_bytes(content: bytes, extra_catalog: bytes = b"", compress: bool = False) -> bytes:
+    """A minimal one-page PDF whose page draws `content` with a standard font."""
+    stream = zlib.compress(content) if compress else content
+    filters = b"/Filter /FlateDecode " if compress else b""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + extra_catalog + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< " + filters + b"/Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    base = tmp_path_factory.mktemp("bad")
+    inputs = base / "in"
+    inputs.mkdir()
+    shutil.copy(GOOD, inputs / "good.txt")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "whitespace.txt").write_bytes(" \n\t\u3000\n".encode("utf-8"))
+    (inputs / "junk.txt").write_bytes(os.urandom(64 * 1024))
+    (inputs / "nul.txt").write_bytes("收入合计100万元".encode("utf-8") + b"\x00" * 4096 + "其他".encode("utf-8"))
+    (inputs / "mixed.txt").write_bytes("收入合计120万元，".encode("utf-8") + "其中基本支出100万元。".encode("gbk"))
+    # a 50 MB single line of report text
+    line = "本年度项目支出合计123.45万元，其中设备购置费23.45万元，" * 1_000_000
+    (inputs / "long-line.txt").write_text(line[: 17_000_000], encoding="utf-8")
+    with open(inputs / "huge.txt", "wb") as fh:         # 201 MB, sparse: refused before reading
+        fh.truncate(201 * 1024 * 1024)
+    text_pdf = (ROOT / "corpora" / "baisha-2023.pdf").read_bytes()
+    (inputs / "truncated.pdf").write_bytes(text_pdf[: len(text_pdf) // 3])
+    (inputs / "zero-pages.pdf").write_bytes(
+        b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    (inputs / "not-a-pdf.pdf").write_bytes(b"<html>this is a web page</html>")
+    from pypdf import PdfReader, PdfWriter
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(text_pdf)))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with open(inputs / "encrypted.pdf", "wb") as fh:
+        writer.write(fh)
+    # a content stream that inflates from about 300 KB to 300 MB
+    (inputs / "bomb.pdf").write_bytes(pdf_bytes(b" " * (300 * 1024 * 1024), compress=True))
+    tiny = b"BT /F1 1 Tf " + b"".join(b"%d %d Td (x) Tj " % (1, 0) for _ in range(100_000)) + b"ET"
+    (inputs / "tiny-chars.pdf").write_bytes(pdf_bytes(tiny))
+    (inputs / "javascript.pdf").write_bytes(pdf_bytes(
+        b"BT /F1 12 Tf 72 720 Td (Total 100) Tj ET",
+        extra_catalog=b"/OpenAction << /S /JavaScript /JS (app.alert('pwned');) >> "))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<" + b"a" * (300 * 1024 * 1024) + b">")
+    (inputs / "zip-bomb.docx").write_bytes(bomb.getvalue())
+    for name in ("with space.txt", "中文名称.txt", "a..b.txt", "new\nline.txt"):
+        shutil.copy(GOOD, inputs / name)
+    (inputs / "sub").mkdir()
+    os.symlink(inputs, inputs / "sub" / "loop")          # a symbolic link loop
+    out = base / "out"
+    reports = {r.doc_id: r for r in run([inputs], out, timeout=60)}
+    return reports, out, base
+
+
+CASES = {
+    "empty.txt": "empty file",
+    "whitespace.txt": "only whitespace",
+    "junk.txt": "binary data",
+    "nul.txt": "binary data",
+    "huge.txt": "file too large",
+    "truncated.pdf": "corrupt PDF",
+    "zero-pages.pdf": "",
+    "not-a-pdf.pdf": "",
+    "encrypted.pdf": "encrypted PDF",
+    "zip-bomb.docx": "unpacks to",
+}
+
+
+@pytest.mark.parametrize("name,message", CASES.items())
+def test_bad_file_gives_a_specific_error_row(batch, name, message):
+    reports, _, _ = batch
+    report = reports[name]
+    assert report.status == "error", (name, report.status)
+    assert report.error and message in report.error, report.error
+
+
+@pytest.mark.parametrize("name", ["mixed.txt", "long-line.txt", "bomb.pdf", "tiny-chars.pdf"])
+def test_odd_file_is_read_or_refused_with_a_reason(batch, name):
+    report = batch[0][name]
+    assert report.status in ("ok", "error")
+    if report.status == "error":
+        assert report.error and "internal error" not in report.error, report.error
+
+
+def test_javascript_is_never_run_and_the_text_is_read(batch):
+    report = batch[0]["javascript.pdf"]
+    assert report.status == "ok" and "Total 100" in report.document.text
+
+
+def test_odd_file_names_and_links(batch):
+    reports, out, base = batch
+    for name in ("with space.txt", "中文名称.txt", "a..b.txt", "new\nline.txt"):
+        assert reports[name].status == "ok" and len(reports[name].items) > 100
+    assert not any("loop" in d for d in reports)
+    created = {p.resolve() for p in base.rglob("*")}
+    assert all(out.resolve() in p.parents or p == out.resolve() or (base / "in").resolve() in p.parents
+               or p.parent == base.resolve() for p in created)
+
+
+def test_the_good_document_is_intact(batch):
+    reports, out, _ = batch
+    good = reports["good.txt"]
+    assert good.status == "ok" and len(good.items) == 144
+    figures = [r for r in _rows(out / "figures.csv") if r["doc_id"] == "good.txt"]
+    assert len(figures) == 144
+    docs = {d["doc_id"]: d for d in _rows(out / "documents.csv")}
+    assert set(docs) == set(reports)
