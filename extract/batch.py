@@ -31,6 +31,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Protocol
@@ -581,6 +582,25 @@ def write_parquet(csv_path: Path, columns: tuple[str, ...], kinds: dict[str, Ite
     return target
 
 
+@lru_cache(maxsize=None)
+def _row_type(columns: tuple[str, ...]):
+    """A read-only row that is a tuple in memory (a third of a dict's size) but reads like
+    one: row["doc_id"], row.get("lo"). Keeps the parent small on archives of millions."""
+    index = {c: i for i, c in enumerate(columns)}
+
+    class Row(tuple):
+        __slots__ = ()
+
+        def __getitem__(self, key):
+            return tuple.__getitem__(self, index[key] if isinstance(key, str) else key)
+
+        def get(self, key, default=None):
+            i = index.get(key)
+            return default if i is None or i >= len(self) else tuple.__getitem__(self, i)
+
+    return Row
+
+
 def _intern(v):
     """One copy of the short strings that repeat down a column (doc_id, unit, basis …)."""
     return sys.intern(v) if isinstance(v, str) and len(v) <= 64 else v
@@ -618,7 +638,11 @@ def _merge(outdir: Path, items: list[Item], fresh: set[int], failed: dict[int, d
             note_kinds(name, table_kinds)
         for name, rows in small.items():
             columns = output.TABLES[name]
-            rows.extend({c: _intern(v) for c, v in zip(columns, r)} for r in meta["rows"].get(name, ()))
+            if name == "documents":          # across_reports updates its flag counts
+                rows.extend({c: _intern(v) for c, v in zip(columns, r)} for r in meta["rows"].get(name, ()))
+            else:
+                make = _row_type(columns)
+                rows.extend(make(_intern(v) for v in r) for r in meta["rows"].get(name, ()))
     extra = across_reports(small)            # documents' and panel rows only, never all figures
     summary.flags.update(row.get("severity", "") for row in extra.get("flags", ()))
     for name, rows in extra.items():
