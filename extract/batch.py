@@ -40,7 +40,7 @@ from . import output
 from .errors import InputError, JixiaoError
 from .ingest import FORMATS
 from .patterns import load_patterns, patterns_dir
-from .pipeline import Report, _text_path, across_reports, discover, process
+from .pipeline import Report, _text_path, across_reports, discover, inside, process
 from .segment import tokenizer
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ def payload(report: Report, item: Item) -> dict:
                      for n, rows in tables.items() if n in ACROSS}}
     csv_text = {n: csv_body(output.TABLES[n], rows) for n, rows in tables.items() if n not in ACROSS}
     text = report.document.text if report.status == "ok" and report.document is not None else None
-    return {"meta": meta, "csv": csv_text, "text": text}
+    return {"meta": meta, "csv": csv_text, "text": text, "grids": [[n, rows] for n, rows in report.grids]}
 
 
 def document(item: Item, settings: Settings) -> tuple[dict, Report]:
@@ -237,6 +237,8 @@ def store(outdir: str | os.PathLike, data: dict) -> None:
     meta = data["meta"]
     if data["text"] is not None:
         output.write_text(_text_path(Path(outdir), meta["doc_id"]), data["text"])
+    for name, rows in data.get("grids", ()):
+        output.write_grid(inside(Path(outdir), "tables", f"{meta['doc_id']}/{name}.csv"), rows)
     sections = {"meta": json.dumps(meta, ensure_ascii=False, default=str), **data["csv"]}
     index, at = {}, 0
     for name, text in sections.items():

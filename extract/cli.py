@@ -26,6 +26,7 @@ outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
   report.html     the whole batch for a reviewer, in one file (see also: jixiao review)
   *.parquet       each table again, for pandas/DuckDB
   text/<doc_id>.txt  the text that the start/end offsets of figures.csv index
+  tables/<doc_id>/p<page>-t<n>.csv  each table of a report as drawn
   .jixiao/        the manifest and one result per document, so a re-run resumes
 
 A re-run skips documents already done (same content, same pipeline version) and still

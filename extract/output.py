@@ -129,6 +129,14 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: Iterable[Mapping]) -> 
     return n
 
 
+def write_grid(path: Path, rows: Iterable[Iterable[str]]) -> None:
+    """A table as it was drawn, row by row (its header is its first row), formula-safe."""
+    with atomic(path, "utf-8-sig") as fh:
+        w = csv.writer(fh)
+        for row in rows:
+            w.writerow([safe_text(str(v)) for v in row])
+
+
 def write_text(path: Path, text: str) -> None:
     """Write a text file atomically (UTF-8, no BOM: offsets index it character by character)."""
     with atomic(path) as fh:

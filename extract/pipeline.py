@@ -66,14 +66,14 @@ def analyse(doc: Document, patterns: Patterns | None = None, *,
 
 
 def analyse_all(doc: Document, patterns: Patterns | None = None, *, strict: bool = False):
-    """(figures, checks, metadata, panel row, panel sources) of one document."""
+    """(figures, checks, metadata, panel row, panel sources, tables) of one document."""
     patterns = patterns or load_patterns()
     figures, layout = _figures(doc.text, patterns, strict, doc)
     figures = with_canonical(patterns, figures)
     checks = run_checks(doc.doc_id, doc.text, figures, layout)
     meta = read_metadata(doc.text, layout).row()
     row, sources = panel(patterns, doc.doc_id, doc.text, figures, meta)
-    return figures, checks, meta, row, sources
+    return figures, checks, meta, row, sources, grids(doc, layout)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Report:
     metadata: dict = field(default_factory=dict)
     panel: dict = field(default_factory=dict)
     panel_sources: tuple[dict, ...] = ()
+    grids: tuple = ()               # the document's tables: (name, rows of cell texts)
     seconds: float = 0.0
 
     @property
@@ -129,7 +130,7 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
     fmt = FORMATS.get(path.suffix.lower(), path.suffix.lower().lstrip("."))
     try:
         doc = read_document(path, doc_id, max_bytes=max_bytes, ocr=ocr, timeout=None)
-        figures, checks, meta, row, sources = analyse_all(doc, patterns, strict=strict)
+        figures, checks, meta, row, sources, tables = analyse_all(doc, patterns, strict=strict)
     except InputError as e:
         return Report(doc_id, str(path), fmt, "error", str(e), seconds=time.perf_counter() - t0)
     except MemoryError:     # not the document's fault alone: the batch records it and retries later
@@ -141,7 +142,7 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
         return Report(doc_id, str(path), fmt, "error", f"internal error: {type(e).__name__}: {e}",
                       seconds=time.perf_counter() - t0)
     return Report(doc_id, str(path), doc.format, "ok", document=doc, items=tuple(figures),
-                  checks=tuple(checks), metadata=meta, panel=row, panel_sources=tuple(sources),
+                  checks=tuple(checks), metadata=meta, panel=row, panel_sources=tuple(sources), grids=tables,
                   seconds=time.perf_counter() - t0)
 
 
@@ -195,11 +196,27 @@ def discover(inputs: Iterable[str | os.PathLike]) -> Discovery:
 
 def _text_path(outdir: Path, doc_id: str) -> Path:
     """text/<doc_id>.txt, refusing any id that would leave the output folder."""
-    root = (outdir / "text").resolve()
-    target = (root / f"{doc_id}.txt").resolve()
+    return inside(outdir, "text", f"{doc_id}.txt")
+
+
+def inside(outdir: Path, folder: str, relative: str) -> Path:
+    """OUTDIR/folder/relative, refusing a path that would leave OUTDIR/folder."""
+    root = (Path(outdir) / folder).resolve()
+    target = (root / relative).resolve()
     if root not in target.parents:
-        raise InputError(f"document id {doc_id!r} would write outside the output folder")
+        raise InputError(f"{relative!r} would write outside the output folder")
     return target
+
+
+def grids(doc: Document, layout: Layout) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """Each table of a document as rows of cell texts, named p<page>-t<n> (t<n> for text)."""
+    out, on_page = [], {}
+    for table in layout.tables:
+        page = doc.page_of(table.rows[0].start)
+        on_page[page] = on_page.get(page, 0) + 1
+        name = f"p{page}-t{on_page[page]}" if page else f"t{table.index}"
+        out.append((name, tuple(tuple(c.text.strip() for c in row.cells) for row in table.rows)))
+    return tuple(out)
 
 
 def run(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,

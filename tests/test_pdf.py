@@ -6,6 +6,7 @@ exactly where a test needs them.
 """
 from __future__ import annotations
 
+import csv
 import logging
 import random
 import re
@@ -298,3 +299,21 @@ def test_is_heading(line, heading):
 ])
 def test_is_page_number(line, page, number):
     assert is_page_number(line, page) is number
+
+
+def test_ruled_table_comes_back_as_its_csv_and_as_cell_figures(tmp_path):
+    """The corpus PDF draws 表1 as a ruled table on page 2; the .txt holds the same table."""
+    from extract import run as run_batch
+
+    root = Path(__file__).resolve().parent.parent / "corpora"
+    reports = run_batch([root / "xiangmu-yinshui-2023.pdf"], tmp_path / "out")
+    assert reports[0].status == "ok"
+    txt = (root / "xiangmu-yinshui-2023.txt").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(txt) if line.startswith("资金来源"))
+    drawn = [re.split(r"\s{2,}", line.strip()) for line in txt[start:start + 5]]
+    with open(tmp_path / "out" / "tables" / "xiangmu-yinshui-2023.pdf" / "p2-t1.csv",
+              encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh)) == drawn
+    cells = [f for f in reports[0].items if f.surface == "301.76"]
+    assert len(cells) == 1 and cells[0].page == 2 and cells[0].table and (cells[0].row, cells[0].col) == (3, 3)
+    assert cells[0].indicator == "省级财政补助资金 / 执行数" and cells[0].role == "executed"
