@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                           "tesseract needs the Debian packages tesseract-ocr tesseract-ocr-chi-sim; "
                           "none: such pages are reported, not read). OCR takes 2-5 s a page, so a long "
                           "scan may need a larger --timeout")
+    run.add_argument("--report-max", type=int, default=500, metavar="N",
+                     help="write report.html only for batches of at most N documents (default: 500)")
     run.add_argument("--strict", action="store_true",
                      help="stop at the first internal error instead of recording it (for debugging)")
     run.add_argument("-j", "--workers", type=int, default=_cores(), metavar="N",
@@ -162,10 +164,14 @@ def _run(args) -> int:
                         strict=args.strict, max_bytes=int(args.max_mb * 1024 * 1024),
                         timeout=args.timeout or None, max_memory=args.max_memory or None,
                         ocr=args.ocr)
-    if summary.documents:
+    if 0 < summary.documents <= args.report_max:
         from .report import write_report
 
         write_report(args.out)
+    elif summary.documents:
+        print(f"report.html not written: {summary.documents} documents > --report-max {args.report_max} "
+              f"(one page for a whole archive would be too large to open); the tables hold "
+              f"everything, and `jixiao run` on a part of the archive writes its report", file=sys.stderr)
     status, flags = summary.status, summary.flags
     rate = (summary.documents - summary.resumed) / summary.seconds if summary.seconds else 0
     print(f"{summary.documents} documents: {status['ok']} ok, {status['error']} error, "
