@@ -26,7 +26,7 @@ _FULLWIDTH.update({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "
 # Chinese punctuation stays Chinese (，：；（）！？ are sentence structure); digits, %,
 # letters, ．and ＜＞≥ forms become ASCII.
 NORMALISE = str.maketrans(_FULLWIDTH)
-_MAGNITUDE = {"万": 10_000, "亿": 100_000_000}
+MAGNITUDE = {"万": 10_000, "亿": 100_000_000}  # between a number and its unit: 1.2万户, 3.2亿元
 _CN_DIGITS = set("零〇一二两三四五六七八九十百千")
 _PLACE_ONLY = set("十百千")
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿点")
@@ -140,7 +140,7 @@ class Recognizer:
         if mag and spec.kind in ("percent", "percentage_point", "score"):
             return None
         value = parse_number(number)
-        factor = Decimal(spec.factor) * (_MAGNITUDE[mag] if mag else 1)
+        factor = Decimal(spec.factor) * (MAGNITUDE[mag] if mag else 1)
         unit = (mag or "") + spec.unit
         return Figure.at(self.text, s, e, value=value, unit=unit, value_base=value * factor,
                          base_unit=spec.base, kind=spec.kind, approx=approx)

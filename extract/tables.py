@@ -12,14 +12,13 @@ from decimal import Decimal
 
 import regex
 
-from .figures import parse_number
+from .figures import MAGNITUDE, parse_number
 from .model import Figure
 from .patterns import Patterns
 from .structure import Cell, Layout, Table
 
 _BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", regex.ASCII)
 _PAREN_UNIT = regex.compile(r"[（(](?:单位[:：])?\s*([^（）()]{1,4})\s*[)）]|单位[:：]\s*(\S{1,4})")
-_MAGNITUDE = {"万": 10_000, "亿": 100_000_000}
 _SCORE_HEADER = regex.compile(r"分值|权重|得分|分数|满分|评分")
 _LABEL_PREFIX = regex.compile(r"^(?:其中|包括|含)[：:]?\s*")
 _TOTAL_ROW = regex.compile(r"^(?:合计|总计|小计|总分|共计)")
@@ -140,12 +139,12 @@ class TableReader:
     def _bare(self, cell: Cell, column: Column, default_unit: str) -> Figure | None:
         """A bare number is a figure when its column or table says its unit."""
         unit = column.unit or default_unit
-        mag = unit[0] if len(unit) > 1 and unit[0] in _MAGNITUDE else ""
+        mag = unit[0] if len(unit) > 1 and unit[0] in MAGNITUDE else ""
         spec = self.p.units.get(unit[len(mag):])
         if spec is None:
             return None
         value = parse_number(self.scan[cell.start:cell.end])
-        factor = Decimal(spec.factor) * _MAGNITUDE.get(mag, 1)
+        factor = Decimal(spec.factor) * MAGNITUDE.get(mag, 1)
         return Figure.at(self.text, cell.start, cell.end, value=value, unit=mag + spec.unit,
                          value_base=value * factor, base_unit=spec.base, kind=spec.kind)
 
