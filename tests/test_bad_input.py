@@ -3,7 +3,6 @@ read correctly, and the batch completes with every other document's outputs inta
 The README's table "Untrusted input" lists the same cases and outcomes."""
 from __future__ import annotations
 
-import csv
 import io
 import os
 import shutil
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from extract import run
+from support import read_rows as _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "corpora" / "jiedao-2022.txt"
@@ -43,11 +43,6 @@ def pdf_bytes(content: bytes, extra_catalog: bytes = b"", compress: bool = False
         out.write(f"{off:010d} 00000 n \n".encode())
     out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Batches: workers, resuming, isolation, Parquet and Dask give the tables of a one-worker run."""
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import signal
@@ -17,6 +16,7 @@ from extract import output, run
 from extract.batch import STATE, csv_body, pipeline_version, run_batch
 from extract.patterns import patterns_dir
 from extract.pipeline import process, read_report
+from support import read_rows as _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
@@ -48,11 +48,6 @@ def _inputs(folder: Path, copies: int = 1) -> Path:
         (folder / "empty.txt").write_bytes(b"")
         (folder / "junk.txt").write_bytes(bytes(range(256)) * 20)
     return folder
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _tables(out: Path) -> dict[str, object]:

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # no installed package or conftest: make `extract` importable
     sys.path.insert(0, str(ROOT))
 
-from extract.errors import InputError  # noqa: E402
 from extract.ingest import FORMATS, read_document  # noqa: E402
+from support import error_of, write  # noqa: E402
 
 CORPUS = ROOT / "corpora"
 REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json"))
@@ -44,18 +44,6 @@ def locate(text: str, figures: list[dict]) -> list[int | None]:
         found.setdefault(f["surface"], occurrences(text, f["surface"]))
     return [found[f["surface"]][f["nth"] - 1] if f["nth"] <= len(found[f["surface"]]) else None
             for f in figures]
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
-def error_of(path: Path, **kw) -> str:
-    with pytest.raises(InputError) as e:
-        read_document(path, path.name, **kw)
-    return str(e.value)
 
 
 def test_formats_cover_the_three_readers():

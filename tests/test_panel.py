@@ -1,7 +1,6 @@
 """The indicator panel: canonical indicators, metadata, cells with their sources, cross-year checks."""
 from __future__ import annotations
 
-import csv
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -15,14 +14,10 @@ from extract.model import Figure
 from extract.output import PANEL_INDICATORS
 from extract.panel import canonical
 from extract.structure import Layout
+from support import read_rows as _rows
 
 P = load_patterns()
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _rows(path):
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def test_indicator_lexicon_covers_the_spec_columns():

@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:  # no installed package or conftest: make `extract
     sys.path.insert(0, str(ROOT))
 
 from extract import pdf  # noqa: E402
-from extract.errors import InputError  # noqa: E402
 from extract.ingest import read_document  # noqa: E402
+from support import error_of, write  # noqa: E402
 from extract.lines import clean_spaces, is_heading, is_page_number  # noqa: E402
 
 CORPUS = ROOT / "corpora"
@@ -38,18 +38,6 @@ def occurrences(text: str, surface: str) -> list[int]:
         out.append(i)
         i = text.find(surface, i + 1)
     return out
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
-
-
-def error_of(path: Path, **kw) -> str:
-    with pytest.raises(InputError) as e:
-        read_document(path, path.name, **kw)
-    return str(e.value)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import pytest
 from extract import find_figures, read_report, run
 from extract.evaluate import evaluate
 from extract.output import DOCUMENT_COLUMNS, FIGURE_COLUMNS
+from support import read_rows as _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
@@ -26,11 +27,6 @@ FLOORS = {"figure F1": 0.95, "detection F1": 0.97, "indicator accuracy": 0.80}
 def _measures(scores: dict) -> dict:
     return {"figure F1": scores["f1"], "detection F1": scores["detection"]["f1"],
             "indicator accuracy": scores["indicator"]["accuracy"]}
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
