@@ -74,7 +74,11 @@ def canonical(p: Patterns, f: Figure) -> tuple[str, ...]:
 
 
 def with_canonical(p: Patterns, figures: Iterable[Figure]) -> list[Figure]:
-    return [replace(f, canonical="、".join(canonical(p, f))) if canonical(p, f) else f for f in figures]
+    out = []
+    for f in figures:
+        columns = canonical(p, f)
+        out.append(replace(f, canonical="、".join(columns)) if columns else f)
+    return out
 
 
 def _panel_value(f: Figure, iv: Interval) -> tuple[Interval, str]:
