@@ -15,7 +15,7 @@ from typing import Iterable
 
 import regex
 
-from .checks.interval import INF, Interval, fmt, of
+from .checks.interval import INF, Interval, fmt, of, parse_bound
 from .model import CheckResult, Figure
 from .patterns import Patterns
 from .tables import split_indicator
@@ -151,6 +151,15 @@ def _cell(f: Figure, iv: Interval) -> str:
     return fmt(f.value_base / PANEL_UNIT[f.kind][1])
 
 
+def _amount(iv: Interval, value: str, unit: str) -> str:
+    """A panel value for a message; a half-open one says which way it is open."""
+    if not iv.lo.is_finite() and iv.hi.is_finite():
+        return f"不超过{fmt(iv.hi)}{unit}"
+    if not iv.hi.is_finite() and iv.lo.is_finite():
+        return f"不低于{fmt(iv.lo)}{unit}"
+    return f"{value}{unit}"
+
+
 # -- across reports -------------------------------------------------------------------------------
 def across_years(documents: list[dict], sources: list[dict]) -> list[CheckResult]:
     """cross_year_mismatch: a report's prior-year values against the previous year's report
@@ -178,13 +187,17 @@ def across_years(documents: list[dict], sources: list[dict]) -> list[CheckResult
             before = stated.get(earlier["doc_id"], {}).get(column)
             if before is None or column == "三公经费上年数":
                 continue
-            a = Interval(Decimal(prior["lo"]), Decimal(prior["hi"]) if prior["hi"] != "∞" else INF)
-            b = Interval(Decimal(before["lo"]), Decimal(before["hi"]) if before["hi"] != "∞" else INF)
+            a = Interval(parse_bound(prior["lo"]), parse_bound(prior["hi"]))
+            b = Interval(parse_bound(before["lo"]), parse_bound(before["hi"]))
             status = "pass" if a.overlaps(b) else "fail"
-            diff = abs(Decimal(prior["value"]) - Decimal(before["value"]))
-            message = (f"{column}：本报告所示上年数{prior['value']}{prior['unit']}"
+            mid_a, mid_b = parse_bound(prior["value"]), parse_bound(before["value"])
+            # an open-ended prior (上年数 = v − 超过1万元) has no middle: the gap says how far apart
+            diff = (abs(mid_a - mid_b) if mid_a.is_finite() and mid_b.is_finite()
+                    else max(b.lo - a.hi, a.lo - b.hi))
+            message = (f"{column}：本报告所示上年数{_amount(a, prior['value'], prior['unit'])}"
                        f"{'与' if status == 'pass' else '与上年报告'}{earlier['doc_id']}所载"
-                       f"{before['value']}{before['unit']}" + ("相符" if status == "pass" else f"不符（相差{fmt(diff)}{before['unit']}）"))
+                       f"{_amount(b, before['value'], before['unit'])}"
+                       + ("相符" if status == "pass" else f"不符（相差{fmt(diff)}{before['unit']}）"))
             out.append(CheckResult(
                 doc_id=later["doc_id"], check="cross_year_mismatch", status=status, severity="warning",
                 figure_ids=tuple(prior["figure_id"].split()) + tuple(before["figure_id"].split()),

@@ -125,3 +125,44 @@ def test_corpus_panel(tmp_path):
     assert panel["cell_accuracy"] >= 0.95 and panel["extra_cells"] == 0
     cross = [f for f in _rows(tmp_path / "out" / "flags.csv") if f["check"] == "cross_year_mismatch"]
     assert [(f["doc_id"], f["message"][:4]) for f in cross] == [("jiedao-2023.txt", "收入合计")]
+
+
+def test_open_ended_intervals_never_stop_a_batch(tmp_path):
+    """Regression: 比上年增加超过1万元 makes the prior-year value open below ([-∞, v−1]); written as
+    `-∞` in panel_sources.csv and read back as a number, it stopped the parent's merge, and every
+    re-run after it. Now every table is written, twice, and the interval reads back as written."""
+    from extract.checks.interval import Interval
+
+    _write(tmp_path / "in", "a-2022.txt", year=2022, income="480.00", change="10.00", spent="470.00",
+           three="5.00", three_change="1.00", general="380.00", other="100.00", basic="300.00",
+           project="170.00", sat="96", score="93")
+    (tmp_path / "in" / "a-2023.txt").write_text(
+        "某县文化馆2023年度部门整体支出绩效自评报告\n一、预算收支情况\n"
+        "2023年度收入合计500.00万元，比上年增加超过1万元。三公经费控制在10万元以内。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for _ in range(2):
+        reports = run([tmp_path / "in"], out)
+        assert [r.status for r in reports] == ["ok", "ok"]
+        for table in ("documents", "figures", "checks", "flags", "panel", "panel_sources"):
+            assert (out / f"{table}.csv").is_file() and (out / f"{table}.parquet").is_file()
+    prior = next(s for s in _rows(out / "panel_sources.csv")
+                 if s["doc_id"] == "a-2023.txt" and s["basis"] == "prior")
+    assert (prior["lo"], prior["hi"]) == ("-∞", "499.005")
+    cross = next(c for c in _rows(out / "checks.csv") if c["check"] == "cross_year_mismatch")
+    assert Interval.parse(cross["stated"]) == Interval(Decimal("-Infinity"), Decimal("499.005"))
+    assert cross["status"] == "pass" and "不超过499.005万元" in cross["message"]
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "[-∞, 19.5]", "[0, ∞]", "7.25", "[-3, -∞]"])
+def test_interval_parse_inverts_its_text(text):
+    from extract.checks.interval import Interval
+
+    assert str(Interval.parse(str(Interval.parse(text)))) == str(Interval.parse(text))
+
+
+@pytest.mark.parametrize("bad", ["", "[1]", "abc", "[1, x]", "NaN"])
+def test_interval_parse_refuses_what_it_never_writes(bad):
+    from extract.checks.interval import Interval
+
+    with pytest.raises(ValueError):
+        Interval.parse(bad)

@@ -50,6 +50,20 @@ class Interval:
     def __str__(self) -> str:
         return f"[{fmt(self.lo)}, {fmt(self.hi)}]"
 
+    @classmethod
+    def parse(cls, text: str) -> "Interval":
+        """The inverse of `str()`: `[a, b]` (either end may be `∞`/`-∞`), or one bound `a`.
+
+        Raises ValueError on anything else, never InvalidOperation."""
+        body = text.strip()
+        if body.startswith("[") and body.endswith("]"):
+            lo, sep, hi = body[1:-1].partition(",")
+            if not sep:
+                raise ValueError(f"not an interval: {text!r}")
+            return cls(parse_bound(lo), parse_bound(hi))
+        v = parse_bound(body)
+        return cls(v, v)
+
 
 def exact(v: Decimal) -> Interval:
     return Interval(v, v)
@@ -63,6 +77,22 @@ def fmt(d: Decimal) -> str:
         d = d.quantize(Decimal("0.0001"))
     text = format(d.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+def parse_bound(text: str) -> Decimal:
+    """One end as `fmt` writes it: a decimal, `∞` or `-∞`."""
+    t = text.strip()
+    if t in ("∞", "+∞", "inf", "Infinity"):
+        return INF
+    if t in ("-∞", "-inf", "-Infinity"):
+        return -INF
+    try:
+        d = Decimal(t)
+    except ArithmeticError as e:
+        raise ValueError(f"not a number: {text!r}") from e
+    if d.is_nan():
+        raise ValueError(f"not a number: {text!r}")
+    return d
 
 
 def _step(value: Decimal) -> Decimal:
