@@ -12,6 +12,7 @@ _UNIT_END = (r"(?:人民政府|政府|办事处|委员会|局|厅|委|办公室|
              r"站|所|馆|院|队|处|部|社|协会|联合会|公司)")
 _UNIT = regex.compile(rf"^(\p{{Han}}{{2,30}}?{_UNIT_END})")
 _YEAR = regex.compile(r"((?:19|20)\d{2})\s*年度?")
+_FISCAL_YEAR = regex.compile(r"((?:19|20)\d{2})\s*年度")
 _LABELLED_UNIT = regex.compile(rf"(?:主管部门|项目单位|实施单位|填报单位|预算单位|单位名称|部门名称)\s*[|｜:：]\s*(\p{{Han}}{{2,30}}?{_UNIT_END})")
 _PROJECT_LABEL = regex.compile(r"项目名称\s*[|｜:：]\s*([^|｜\n]{2,60})")
 _GRADE = regex.compile(r"(?:评价)?等级[为是：:]?\s*[“\"「]?([优良中差])")
@@ -31,12 +32,26 @@ class Metadata:
                 "project": self.project, "grade": self.grade}
 
 
+def _title(text: str, layout: Layout) -> str:
+    title = text[slice(*layout.title)] if layout.title else ""
+    return regex.sub(r"\s+", "", title)
+
+
+def report_year(text: str, layout: Layout) -> int | None:
+    """The year a report evaluates, decided here only: the year its title names; without a
+    title, the first `20xx年度` of the opening (a notice of 2024 asks for the 2023年度 report),
+    else the first year of the first 200 characters."""
+    title = _title(text, layout)
+    m = _YEAR.search(title) if title else None
+    m = m or _FISCAL_YEAR.search(text, 0, 2000) or _YEAR.search(text, 0, 200)
+    return int(m.group(1)) if m else None
+
+
 def read_metadata(text: str, layout: Layout) -> Metadata:
-    title = text[slice(*layout.title)].replace("\n", "").replace("\r", "") if layout.title else ""
-    title = regex.sub(r"\s+", "", title)
+    title = _title(text, layout)
     head = title or text[:200]
     year_m = _YEAR.search(head)
-    year = int(year_m.group(1)) if year_m else None
+    year = report_year(text, layout)
     if "项目支出" in head or ("项目" in head and "整体" not in head and "部门" not in head):
         report_type = "项目支出"
     elif regex.search(r"整体支出|部门支出|单位支出", head):

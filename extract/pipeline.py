@@ -70,8 +70,9 @@ def analyse_all(doc: Document, patterns: Patterns | None = None, *, strict: bool
     patterns = patterns or load_patterns()
     figures, layout = _figures(doc.text, patterns, strict, doc)
     figures = with_canonical(patterns, figures)
-    checks = run_checks(doc.doc_id, doc.text, figures, layout)
-    meta = read_metadata(doc.text, layout).row()
+    metadata = read_metadata(doc.text, layout)
+    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year)
+    meta = metadata.row()
     row, sources = panel(patterns, doc.doc_id, doc.text, figures, meta)
     return figures, checks, meta, row, sources, grids(doc, layout)
 

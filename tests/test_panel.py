@@ -166,3 +166,18 @@ def test_interval_parse_refuses_what_it_never_writes(bad):
 
     with pytest.raises(ValueError):
         Interval.parse(bad)
+
+
+def test_one_year_for_metadata_and_checks(tmp_path):
+    """Regression: without a title, metadata took the first year of the opening (2024, the notice)
+    while the checks took the first 年度 (2023); documents.csv said 2024 and period_mismatch judged
+    against 2023. One function decides now, and both say 2023."""
+    from extract.pipeline import analyse_all
+    from extract.model import Document
+
+    text = ("根据《关于开展2024年预算绩效自评工作的通知》要求，现将我单位2023年度部门整体支出绩效自评情况报告如下。\n"
+            "一、基本情况\n全年支出合计120.00万元，比2022年增长5.0%，其中基本支出100.00万元，项目支出20.00万元。\n")
+    figures, checks, meta, *_ = analyse_all(Document("y.txt", "y.txt", "txt", text))
+    assert read_metadata(text, Layout(text)).year == 2023 and meta["year"] == 2023
+    period = [c for c in checks if c.check == "period_mismatch"]
+    assert [c.status for c in period] == ["not_assessable"]

@@ -19,7 +19,6 @@ from .interval import Interval, fmt, of
 from .messages import MESSAGES
 
 _PERIOD_END = regex.compile(r"[。！？!?\n]")
-_YEAR_IN_TITLE = regex.compile(r"((?:19|20)\d{2})\s*年")
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,6 @@ class Context:
         self._starts = [f.start for f in self.figures]
         self._ids = {id(f): f.figure_id for f in self.figures}
         self._intervals = {}
-        if self.year is None:
-            self.year = report_year(self.text, self.layout)
 
     def of(self, f: Figure) -> Interval:
         """The interval a figure stands for (interval.of), computed once per figure."""
@@ -105,19 +102,11 @@ class Context:
             section=self.layout.section_at(where), evidence=evidence[:300], key=key)
 
 
-def report_year(text: str, layout: Layout) -> int | None:
-    """The year a report evaluates: from its title, else the first 20xx年度 of the text."""
-    if layout.title:
-        m = _YEAR_IN_TITLE.search(text, *layout.title)
-        if m:
-            return int(m.group(1))
-    m = regex.search(r"((?:19|20)\d{2})\s*年度", text[:2000])
-    return int(m.group(1)) if m else None
-
-
-def run_checks(doc_id: str, text: str, figures: list[Figure], layout: Layout) -> list[CheckResult]:
-    """Every registered check on one document, in registry order."""
-    ctx = Context(doc_id, text, layout, figures)
+def run_checks(doc_id: str, text: str, figures: list[Figure], layout: Layout,
+               year: int | None) -> list[CheckResult]:
+    """Every registered check on one document, in registry order; `year` is the report's
+    (metadata.report_year)."""
+    ctx = Context(doc_id, text, layout, figures, year)
     out: list[CheckResult] = []
     for name, chk in REGISTRY.items():
         results = list(chk.run(ctx))
