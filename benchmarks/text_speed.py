@@ -16,9 +16,9 @@ from pathlib import Path
 import jieba
 
 from extract import find_figures, load_patterns
-from extract.model import Document
+from extract.core.model import Document
 from extract.pipeline import analyse
-from extract.segment import tokenizer
+from extract.analyse.segment import tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,10 +1,11 @@
 """jixiao: figures and contradictions in Chinese performance self-evaluation reports."""
-from .errors import InputError, JixiaoError, PatternError
-from .model import Document, Figure
-from .patterns import load_patterns
-from .pipeline import Report, analyse, find_figures, read_report, run
-from .segment import nlp
+from .batch import run
+from .core.errors import InputError, JixiaoError, PatternError
+from .core.model import Analysis, Document, Figure
+from .core.patterns import load_patterns
+from .pipeline import Report, analyse, find_figures, read_report
+from .spacy_component import nlp
 
-__version__ = "0.1.0"
-__all__ = ["Document", "Figure", "InputError", "JixiaoError", "PatternError", "Report", "analyse",
-           "find_figures", "load_patterns", "nlp", "read_report", "run", "__version__"]
+from .core.version import __version__
+__all__ = ["Analysis", "Document", "Figure", "InputError", "JixiaoError", "PatternError", "Report",
+           "analyse", "find_figures", "load_patterns", "nlp", "read_report", "run", "__version__"]

@@ -8,8 +8,8 @@ import os
 import sys
 import time
 
-from . import __version__
-from .errors import JixiaoError
+from .core.version import __version__
+from .core.errors import JixiaoError
 
 DESCRIPTION = """\
 jixiao reads Chinese performance self-evaluation reports (绩效自评报告) and writes every
@@ -165,7 +165,7 @@ def _run(args) -> int:
                         timeout=args.timeout or None, max_memory=args.max_memory or None,
                         ocr=args.ocr)
     if 0 < summary.documents <= args.report_max:
-        from .report import write_report
+        from .review import write_report
 
         write_report(args.out)
     elif summary.documents:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.errors import InputError
+from extract.core.errors import InputError
 from extract.ingest import read_document
 
 

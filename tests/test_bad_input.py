@@ -131,7 +131,7 @@ def test_javascript_is_never_run_and_the_text_is_read(batch):
 def test_odd_file_names_and_links(batch):
     reports, out, base = batch
     for name in ("with space.txt", "中文名称.txt", "a..b.txt", "new\nline.txt"):
-        assert reports[name].status == "ok" and len(reports[name].items) > 100
+        assert reports[name].status == "ok" and len(reports[name].analysis.figures) > 100
     assert not any("loop" in d for d in reports)
     created = {p.resolve() for p in base.rglob("*")}
     assert all(out.resolve() in p.parents or p == out.resolve() or (base / "in").resolve() in p.parents
@@ -141,7 +141,7 @@ def test_odd_file_names_and_links(batch):
 def test_the_good_document_is_intact(batch):
     reports, out, _ = batch
     good = reports["good.txt"]
-    assert good.status == "ok" and len(good.items) == 144
+    assert good.status == "ok" and len(good.analysis.figures) == 144
     figures = [r for r in _rows(out / "figures.csv") if r["doc_id"] == "good.txt"]
     assert len(figures) == 144
     docs = {d["doc_id"]: d for d in _rows(out / "documents.csv")}

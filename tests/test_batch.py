@@ -12,9 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extract import output, run
-from extract.batch import STATE, csv_body, pipeline_version, run_batch
-from extract.patterns import patterns_dir
+from extract import run
+from extract.core import rows as output
+from extract.outputs.files import write_csv
+from extract.batch import STATE, pipeline_version, run_batch
+from extract.outputs.csvio import csv_body
+from extract.core.patterns import patterns_dir
 from extract.pipeline import process, read_report
 from support import read_rows as _rows
 
@@ -97,16 +100,16 @@ def test_run_api_returns_reports_from_workers(tmp_path):
     reports = run([inputs], tmp_path / "out", workers=2)
     assert [r.doc_id for r in reports] == ["baisha-2023.txt", "xiang-errors-2023.txt"]
     expected = read_report(inputs / "baisha-2023.txt")
-    assert [f.surface for f in reports[0].items] == [f.surface for f in expected.items]
+    assert [f.surface for f in reports[0].analysis.figures] == [f.surface for f in expected.analysis.figures]
     again = run([inputs], tmp_path / "out", resume=True)
-    assert [r.status for r in again] == ["ok", "ok"] and again[0].items == ()
+    assert [r.status for r in again] == ["ok", "ok"] and again[0].analysis is None
 
 
 def test_csv_slices_are_what_write_csv_writes(tmp_path):
     report = read_report(CORPUS / "zhongxue-2023.txt")
     for name, rows in report.tables().items():
         columns = output.TABLES[name]
-        output.write_csv(tmp_path / "t.csv", columns, rows)
+        write_csv(tmp_path / "t.csv", columns, rows)
         header = ",".join(columns) + "\r\n"
         written = (tmp_path / "t.csv").read_bytes().decode("utf-8-sig")
         assert written == header + csv_body(columns, rows), name

@@ -19,8 +19,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from extract import run
-from extract.report import read_rows, write_report
-from extract.review import make_server, open_store
+from extract.outputs.csvio import read_rows
+from extract.review import write_report
+from extract.review.server import make_server
+from extract.review.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"

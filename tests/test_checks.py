@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from extract.checks import REGISTRY
-from extract.checks.interval import INF, Interval, of
-from extract.model import Document
+from extract.core.interval import INF, Interval, of
+from extract.core.model import Document
 from extract.pipeline import analyse
 
 
 def checks(text: str, name: str | None = None, doc_id: str = "t.txt"):
-    _, results = analyse(Document(doc_id, doc_id, "txt", text))
+    results = analyse(Document(doc_id, doc_id, "txt", text)).checks
     return [r for r in results if name is None or r.check == name]
 
 

@@ -13,10 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # no installed package or conftest: make `extract` importable
     sys.path.insert(0, str(ROOT))
 
-from extract.errors import GoldError  # noqa: E402
-from extract.evaluate import (doc_name, evaluate, format_report, gold_value_base,  # noqa: E402
-                              indicator_right, load_gold, locate)
-from extract.output import DOCUMENT_COLUMNS, FIGURE_COLUMNS, write_csv, write_text  # noqa: E402
+from extract.core.errors import GoldError  # noqa: E402
+from extract.core.rows import DOCUMENT_COLUMNS, FIGURE_COLUMNS  # noqa: E402
+from extract.evaluate import evaluate, format_report, load_gold  # noqa: E402
+from extract.evaluate.gold import doc_name, gold_value_base, locate  # noqa: E402
+from extract.evaluate.score import indicator_right  # noqa: E402
+from extract.outputs.files import write_csv, write_text  # noqa: E402
 
 CORPUS = ROOT / "corpora"
 TEXT = "收入合计1773.84万元，其中财政拨款收入1301.27万元。拆除旱厕12座。"
@@ -310,7 +312,7 @@ def test_eval_json_is_written_and_plain(tmp_path):
 
 
 def test_missing_text_of_scored_document_is_an_error(tmp_path):
-    from extract.errors import JixiaoError
+    from extract.core.errors import JixiaoError
     gold = write_gold(tmp_path / "gold", "r-2023", [])
     out = write_out(tmp_path / "out", [("r-2023.txt", TEXT, "ok")], [])
     (out / "text" / "r-2023.txt.txt").unlink()

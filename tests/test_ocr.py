@@ -22,10 +22,10 @@ if str(ROOT) not in sys.path:  # no installed package or conftest: make `extract
     sys.path.insert(0, str(ROOT))
 
 import extract  # noqa: E402
-from extract import ocr  # noqa: E402
-from extract.errors import InputError  # noqa: E402
+from extract.ingest import ocr  # noqa: E402
+from extract.core.errors import InputError  # noqa: E402
 from extract.ingest import read_document  # noqa: E402
-from extract.ocr import Box  # noqa: E402
+from extract.ingest.ocr_layout import Box  # noqa: E402
 
 CORPUS = ROOT / "corpora"
 BAISHA_SCAN = CORPUS / "baisha-2023.scan.pdf"
@@ -50,7 +50,7 @@ def scan(src: Path, out: Path, dpi: int = 200) -> Path:
 
 
 def page_of(report, surface: str):
-    found = [f for f in report.items if f.surface == surface]
+    found = [f for f in report.analysis.figures if f.surface == surface]
     assert found, f"{surface} not found"
     return found[0]
 
@@ -82,8 +82,8 @@ def test_read_report_marks_ocr_figures(baisha_scan):
     report = baisha_scan
     assert report.status == "ok", report.error
     assert report.document.pages == 8 and set(report.document.ocr_confidence) == set(range(1, 9))
-    assert len(report.items) >= 70
-    assert all(f.source_method == "ocr" and 0.9 < f.confidence <= 1 for f in report.items)
+    assert len(report.analysis.figures) >= 70
+    assert all(f.source_method == "ocr" and 0.9 < f.confidence <= 1 for f in report.analysis.figures)
     frame = report.figures
     assert set(frame["source_method"]) == {"ocr"}
     # the pages the text-layer PDF puts them on (tests/test_pdf.py)
@@ -217,14 +217,14 @@ def test_boxes_grouped_into_lines_in_reading_order():
              Box("1773.84万元", 225, 101, 400, 135, 0.99), Box("第二行", 100, 160, 190, 194, 0.99),
              Box("page", 100, 220, 160, 250, 0.99), Box("two", 170, 221, 220, 251, 0.99)]
     lines = ocr.layout(boxes, [])
-    assert [ln[0] for ln in lines] == ["收支总计1773.84万元增长20%", "第二行", "page two"]
-    assert all(ln[5] == -1 for ln in lines)
+    assert [ln.text for ln in lines] == ["收支总计1773.84万元增长20%", "第二行", "page two"]
+    assert all(ln.row == -1 for ln in lines)
 
 
 def test_far_apart_boxes_are_cells_of_a_row():
     boxes = [Box("公务接待费", 100, 100, 250, 134, 0.99), Box("8.00", 500, 100, 560, 134, 0.99),
              Box("7.60", 800, 101, 860, 135, 0.99)]
-    assert ocr.layout(boxes, [])[0][0] == "公务接待费 | 8.00 | 7.60"
+    assert ocr.layout(boxes, [])[0].text == "公务接待费 | 8.00 | 7.60"
 
 
 def test_ruled_grid_gives_rows_with_empty_cells():
@@ -240,7 +240,7 @@ def test_ruled_grid_gives_rows_with_empty_cells():
              Box("合计", 200, 160, 260, 190, 0.99), Box("1,286.00", 680, 160, 780, 190, 0.99),
              Box("说明", 120, 300, 180, 330, 0.99)]
     lines = ocr.layout(boxes, ocr.find_grids(image))
-    assert [(ln[0], ln[5]) for ln in lines] == [
+    assert [(ln.text, ln.row) for ln in lines] == [
         ("项目 | 预算数（万元） | 执行数（万元）", 0), ("合计 |  | 1,286.00", 1), ("说明", -1)]
 
 

@@ -9,11 +9,11 @@ import pytest
 
 from extract import load_patterns, run
 from extract.evaluate import evaluate
-from extract.metadata import read_metadata
-from extract.model import Figure
-from extract.output import PANEL_INDICATORS
-from extract.panel import canonical
-from extract.structure import Layout
+from extract.analyse.metadata import read_metadata
+from extract.core.model import Figure
+from extract.core.rows import PANEL_INDICATORS
+from extract.analyse.panel import canonical
+from extract.analyse.structure import Layout
 from support import read_rows as _rows
 
 P = load_patterns()
@@ -131,7 +131,7 @@ def test_open_ended_intervals_never_stop_a_batch(tmp_path):
     """Regression: 比上年增加超过1万元 makes the prior-year value open below ([-∞, v−1]); written as
     `-∞` in panel_sources.csv and read back as a number, it stopped the parent's merge, and every
     re-run after it. Now every table is written, twice, and the interval reads back as written."""
-    from extract.checks.interval import Interval
+    from extract.core.interval import Interval
 
     _write(tmp_path / "in", "a-2022.txt", year=2022, income="480.00", change="10.00", spent="470.00",
            three="5.00", three_change="1.00", general="380.00", other="100.00", basic="300.00",
@@ -155,14 +155,14 @@ def test_open_ended_intervals_never_stop_a_batch(tmp_path):
 
 @pytest.mark.parametrize("text", ["[1, 2]", "[-∞, 19.5]", "[0, ∞]", "7.25", "[-3, -∞]"])
 def test_interval_parse_inverts_its_text(text):
-    from extract.checks.interval import Interval
+    from extract.core.interval import Interval
 
     assert str(Interval.parse(str(Interval.parse(text)))) == str(Interval.parse(text))
 
 
 @pytest.mark.parametrize("bad", ["", "[1]", "abc", "[1, x]", "NaN"])
 def test_interval_parse_refuses_what_it_never_writes(bad):
-    from extract.checks.interval import Interval
+    from extract.core.interval import Interval
 
     with pytest.raises(ValueError):
         Interval.parse(bad)
@@ -172,12 +172,12 @@ def test_one_year_for_metadata_and_checks(tmp_path):
     """Regression: without a title, metadata took the first year of the opening (2024, the notice)
     while the checks took the first 年度 (2023); documents.csv said 2024 and period_mismatch judged
     against 2023. One function decides now, and both say 2023."""
-    from extract.pipeline import analyse_all
-    from extract.model import Document
+    from extract.pipeline import analyse
+    from extract.core.model import Document
 
     text = ("根据《关于开展2024年预算绩效自评工作的通知》要求，现将我单位2023年度部门整体支出绩效自评情况报告如下。\n"
             "一、基本情况\n全年支出合计120.00万元，比2022年增长5.0%，其中基本支出100.00万元，项目支出20.00万元。\n")
-    figures, checks, meta, *_ = analyse_all(Document("y.txt", "y.txt", "txt", text))
-    assert read_metadata(text, Layout(text)).year == 2023 and meta["year"] == 2023
-    period = [c for c in checks if c.check == "period_mismatch"]
+    a = analyse(Document("y.txt", "y.txt", "txt", text))
+    assert read_metadata(text, Layout(text)).year == 2023 and a.metadata.year == 2023
+    period = [c for c in a.checks if c.check == "period_mismatch"]
     assert [c.status for c in period] == ["not_assessable"]

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from extract import find_figures
-from extract.errors import PatternError
-from extract.figures import normalise
-from extract.patterns import build, load_patterns, patterns_dir
-from extract.segment import words
+from extract.core.errors import PatternError
+from extract.core.numbers import normalise
+from extract.core.patterns import build, load_patterns, patterns_dir
+from extract.analyse.segment import words
 
 P = load_patterns()
 RAW = P.raw

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # no installed package or conftest: make `extract` importable
     sys.path.insert(0, str(ROOT))
 
-from extract import pdf  # noqa: E402
+from extract.ingest import pdf  # noqa: E402
 from extract.ingest import read_document  # noqa: E402
 from support import error_of, write  # noqa: E402
-from extract.lines import clean_spaces, is_heading, is_page_number  # noqa: E402
+from extract.ingest.lines import clean_spaces, is_heading, is_page_number  # noqa: E402
 
 CORPUS = ROOT / "corpora"
 REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json"))
@@ -302,6 +302,6 @@ def test_ruled_table_comes_back_as_its_csv_and_as_cell_figures(tmp_path):
     with open(tmp_path / "out" / "tables" / "xiangmu-yinshui-2023.pdf" / "p2-t1.csv",
               encoding="utf-8-sig", newline="") as fh:
         assert list(csv.reader(fh)) == drawn
-    cells = [f for f in reports[0].items if f.surface == "301.76"]
+    cells = [f for f in reports[0].analysis.figures if f.surface == "301.76"]
     assert len(cells) == 1 and cells[0].page == 2 and cells[0].table and (cells[0].row, cells[0].col) == (3, 3)
     assert cells[0].indicator == "省级财政补助资金 / 执行数" and cells[0].role == "executed"

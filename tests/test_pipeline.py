@@ -13,7 +13,7 @@ import pytest
 
 from extract import find_figures, read_report, run
 from extract.evaluate import evaluate
-from extract.output import DOCUMENT_COLUMNS, FIGURE_COLUMNS
+from extract.core.rows import DOCUMENT_COLUMNS, FIGURE_COLUMNS
 from support import read_rows as _rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,7 @@ def test_bad_files_are_error_rows_and_the_batch_goes_on(tmp_path):
     out = tmp_path / "out"
     reports = {r.doc_id: r for r in run([inputs], out)}
     assert set(reports) == {"good.txt", "empty.txt", "junk.txt", "old.doc"}
-    assert reports["good.txt"].status == "ok" and len(reports["good.txt"].items) > 100
+    assert reports["good.txt"].status == "ok" and len(reports["good.txt"].analysis.figures) > 100
     for name in ("empty.txt", "junk.txt", "old.doc"):
         assert reports[name].status == "error" and reports[name].error
     assert "empty" in reports["empty.txt"].error
@@ -135,7 +135,7 @@ def test_read_report_api():
     report = read_report(CORPUS / "xiang-errors-2023.txt")
     frame = report.figures
     assert list(frame.columns) == list(FIGURE_COLUMNS)
-    assert len(frame) == len(report.items) > 100
+    assert len(frame) == len(report.analysis.figures) > 100
     assert (frame["doc_id"] == "xiang-errors-2023.txt").all()
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings, strategies as st
 
 from extract import find_figures
-from extract.figures import NotANumber, parse_number
+from extract.core.numbers import NotANumber, parse_number
 
 EXAMPLES = int(os.environ.get("JIXIAO_FUZZ_EXAMPLES", "10000"))
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from extract import run
-from extract.report import (SCRIPT, arithmetic, json_block, load_batch, locate, page, render,
-                            render_text, write_report)
+from extract.review.html import arithmetic, locate, render, render_text
+from extract.review.page import SCRIPT, json_block, load_batch, page, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
@@ -178,7 +178,7 @@ def test_page_is_self_contained_and_its_script_is_the_one_allowed():
     doc = {"doc_id": "a/<b>.txt", "status": "ok", "format": "txt"}
     text = "项目支出100万元。"
     f = {**fig("x", text, "100万元"), "doc_id": doc["doc_id"]}
-    from extract.report import Batch
+    from extract.review.page import Batch
     out = page(Batch("out", [doc], [f], [], {doc["doc_id"]: text}))
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", out)
     assert "<link" not in out and "@import" not in out
@@ -214,7 +214,8 @@ def test_write_report_of_a_run(tmp_path):
 
 
 def test_a_hand_made_folder_guarded_cells_missing_text_and_strays(tmp_path):
-    from extract import output
+    from extract.core import rows as output
+    from extract.outputs.files import write_csv, write_text
     text = "气温-5%下降，项目支出100万元。"
     docs = [{"doc_id": "a/b.txt", "status": "ok", "format": "txt"},
             {"doc_id": "gone.pdf", "status": "error", "error": "encrypted PDF"}]
@@ -223,10 +224,10 @@ def test_a_hand_made_folder_guarded_cells_missing_text_and_strays(tmp_path):
             {**fig("stray", text, "100万元"), "doc_id": "other.txt"}]
     flags = [{"flag_id": "percent_out_of_range-1", "doc_id": "a/b.txt", "check": "percent_out_of_range",
               "severity": "warning", "message": "-5% 为负", "figure_ids": "neg", "evidence": "-5%"}]
-    output.write_csv(tmp_path / "documents.csv", output.DOCUMENT_COLUMNS, docs)
-    output.write_csv(tmp_path / "figures.csv", output.FIGURE_COLUMNS, figs)
-    output.write_csv(tmp_path / "flags.csv", output.FLAG_COLUMNS, flags)
-    output.write_text(tmp_path / "text" / "a" / "b.txt.txt", text)
+    write_csv(tmp_path / "documents.csv", output.DOCUMENT_COLUMNS, docs)
+    write_csv(tmp_path / "figures.csv", output.FIGURE_COLUMNS, figs)
+    write_csv(tmp_path / "flags.csv", output.FLAG_COLUMNS, flags)
+    write_text(tmp_path / "text" / "a" / "b.txt.txt", text)
     batch = load_batch(tmp_path)
     assert batch.figures[0]["surface"] == "-5%" and batch.flags[0]["message"] == "-5% 为负"
     assert [d["doc_id"] for d in batch.documents] == ["a/b.txt", "gone.pdf", "other.txt"]

@@ -13,10 +13,12 @@ import pytest
 from openpyxl import load_workbook
 
 from extract import run
-from extract.report import read_rows
-from extract.review import (DecisionConflict, DecisionStore, EXPORT_COLUMNS, _has_display, export_csv,
-                            export_xlsx, import_decisions, main, make_server, open_store, read_export,
-                            review_state)
+from extract.outputs.csvio import read_rows
+from extract.cli import main as jixiao
+from extract.review.exports import (EXPORT_COLUMNS, export_csv, export_xlsx, import_decisions, read_export,
+                                    review_state)
+from extract.review.server import _has_display, make_server
+from extract.review.store import DecisionConflict, DecisionStore, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
@@ -168,9 +170,9 @@ def test_csv_and_excel_exports_round_trip(outdir, tmp_path):
 
 
 def test_command_line_exports_and_refuses_a_folder_without_tables(outdir, tmp_path, capsys):
-    assert main([str(outdir), "--export-csv", "--export-xlsx"]) == 0
+    assert jixiao(["review", str(outdir), "--export-csv", "--export-xlsx"]) == 0
     assert (outdir / "decisions.csv").exists() and (outdir / "review.xlsx").exists()
-    assert main([str(tmp_path / "nothing"), "--no-browser"]) == 2
+    assert jixiao(["review", str(tmp_path / "nothing"), "--no-browser"]) == 2
     assert "not an output folder" in capsys.readouterr().err
 
 
@@ -274,7 +276,7 @@ def test_the_command_serves_on_a_free_loopback_port(outdir):
     import re
     import subprocess
     import sys
-    proc = subprocess.Popen([sys.executable, "-m", "extract.review", str(outdir), "--no-browser"],
+    proc = subprocess.Popen([sys.executable, "-m", "extract", "review", str(outdir), "--no-browser"],
                             stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         line = proc.stderr.readline()

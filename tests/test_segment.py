@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from extract import nlp
-from extract.segment import tokenize
+from extract.analyse.segment import tokenize
 
 
 def test_tokenize_gives_offsets_into_the_text():

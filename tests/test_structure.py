@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from extract import find_figures
-from extract.structure import Layout, cn_int
+from extract.analyse.structure import Layout, cn_int
 
 REPORT = """某县文化馆
 2024年度部门整体支出绩效自评报告

@@ -1,4 +1,4 @@
-"""Consistency checks (spec/checks.md): registered functions, one per check name.
+"""Consistency checks (docs/checks.md): registered functions, one per check name.
 
 Each check receives the document's `Context` and yields `CheckResult`s (pass, fail or
 not_assessable) that cite figure ids. A check that finds nothing to verify in a report
@@ -9,13 +9,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import regex
 
-from ..model import CheckResult, Figure
-from ..structure import Layout
-from .interval import Interval, fmt, of
+from ..analyse.structure import Layout
+from ..core.interval import Interval, of
+from ..core.model import CheckResult, Figure
 from .messages import MESSAGES
 
 _PERIOD_END = regex.compile(r"[。！？!?\n]")
@@ -80,8 +80,9 @@ class Context:
         return self.figures[bisect_left(self._starts, start):bisect_left(self._starts, end)]
 
     # -- results -------------------------------------------------------------------
-    def result(self, which: str, status: str, figures: Iterable[Figure] = (), *, stated: Interval | str = "",
-               expected: Interval | str = "", message_key: str = "", key: str = "",
+    def result(self, which: str, status: str, figures: Iterable[Figure] = (), *,
+               stated: Interval | Decimal | None = None, expected: Interval | Decimal | None = None,
+               message_key: str = "", key: str = "", within: bool = False,
                severity: str | None = None, at: int | None = None, **values) -> CheckResult:
         figures = list(figures)
         severity = severity or REGISTRY[which].severity
@@ -91,13 +92,13 @@ class Context:
         template = MESSAGES.get(message_key or f"{which}.{status}", "")
         message = template.format(**values) if template else ""
         evidence = self.text[slice(*self.period(where))].strip() if figures or at is not None else ""
-        tolerance = ""
-        if isinstance(expected, Interval) and isinstance(stated, Interval):
-            tolerance = f"±{fmt(stated.half_width + expected.half_width)}"
+        tolerance = None   # sides compared for agreement may be apart by their half-widths
+        if isinstance(stated, Interval) and isinstance(expected, Interval) and not within:
+            tolerance = stated.half_width + expected.half_width
         return CheckResult(
             doc_id=self.doc_id, check=which, status=status, severity=severity,
-            figure_ids=tuple(self._ids.get(id(f)) or f.figure_id for f in figures), stated=str(stated), expected=str(expected),
-            tolerance=tolerance, message=message,
+            figure_ids=tuple(self._ids.get(id(f)) or f.figure_id for f in figures), stated=stated,
+            expected=expected, tolerance=tolerance, message=message,
             page=figures[0].page if figures else None,
             section=self.layout.section_at(where), evidence=evidence[:300], key=key)
 
@@ -124,8 +125,5 @@ def unit_slip(stated: Interval, expected: Interval) -> bool:
     return False
 
 
-def iter_pairs(items: list) -> Iterator[tuple]:
-    return zip(items, items[1:])
-
-
 from . import arithmetic, consistency  # noqa: E402,F401  (registers the checks)
+from .across_years import across_years  # noqa: E402,F401  (the check across documents)

@@ -8,9 +8,9 @@ from typing import Iterator
 
 import regex
 
-from ..model import CheckResult, Figure
+from ..core.model import CheckResult, Figure
 from . import Context, check, unit_slip
-from .interval import Interval, exact, fmt, total
+from ..core.interval import Interval, exact, fmt, total
 from .messages import UNIT_SLIP
 
 AMOUNTS = {"money", "count", "length", "area", "other"}
@@ -272,7 +272,7 @@ def rate_mismatch(ctx: Context) -> Iterator[CheckResult]:
             rows[(f.table, f.row)][roles[f]] = f
     for row in rows.values():
         if {"budget", "executed", "execution_rate"} <= set(row):
-            name = row["execution_rate"].indicator.split(" / ")[0]
+            name = row["execution_rate"].subject
             yield _rate_result(ctx, name, row["execution_rate"], row["executed"], row["budget"])
     for r in ctx.figures:
         if r.table is not None or r.kind != "percent":
@@ -327,7 +327,7 @@ def score_over_weight(ctx: Context) -> Iterator[CheckResult]:
 def _over(ctx: Context, score: Figure, weight: Figure) -> CheckResult:
     status = "fail" if ctx.of(score).lo > ctx.of(weight).hi else "pass"
     return ctx.result("score_over_weight", status, [score, weight], stated=ctx.of(score), expected=ctx.of(weight),
-                      name=score.indicator.split(" / ")[0], score=score.surface, weight=weight.surface)
+                      name=score.subject, score=score.surface, weight=weight.surface)
 
 
 def _score_total(ctx, name, t: Figure, items: list[Figure]) -> CheckResult:

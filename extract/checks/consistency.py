@@ -7,8 +7,9 @@ from typing import Iterator
 
 import regex
 
-from ..model import CheckResult, Figure
-from ..structure import cn_int
+from ..core.interval import Interval
+from ..core.model import CheckResult, Figure
+from ..analyse.structure import cn_int
 from . import Context, check, unit_slip
 from .messages import UNIT_SLIP
 
@@ -25,10 +26,11 @@ _PAREN_LIST = regex.compile(r"[（(]([^（）()]{1,40})[)）]")
 _COMPARE_YEAR = regex.compile(r"(?:较|比|与|同)\s*((?:19|20)\d{2})\s*年(?!度?[底末]?(?:预算|目标|计划))")
 _LOWER_BETTER = regex.compile(r"成本|失业率|结余率|发生率|事故|投诉|超支|费用")
 _CN = "零一二三四五六七八九十"
+_SHARE_RANGE = Interval(Decimal(0), Decimal(100))
 
 
 def _key(f: Figure) -> str:
-    return _SCOPE.sub("", f.indicator.split(" / ")[0]).strip("“”")
+    return _SCOPE.sub("", f.indicator).strip("“”")
 
 
 @check("conflicting_repeat", "warning")
@@ -79,7 +81,7 @@ def percent_out_of_range(ctx: Context) -> Iterator[CheckResult]:
         if f.kind != "percent" or f.role in ("growth_rate", "delta") or not _BOUNDED_SHARE.search(f.indicator):
             continue
         status = "fail" if ctx.of(f).lo > 100 else "pass"
-        yield ctx.result("percent_out_of_range", status, [f], stated=ctx.of(f), expected="[0, 100]",
+        yield ctx.result("percent_out_of_range", status, [f], stated=ctx.of(f), expected=_SHARE_RANGE, within=True,
                          name=f.indicator, value=f.surface)
 
 
@@ -96,7 +98,7 @@ def enumeration_count(ctx: Context) -> Iterator[CheckResult]:
         if listed is None:
             continue
         status = "pass" if listed == f.value else "fail"
-        yield ctx.result("enumeration_count", status, [f], stated=str(f.value), expected=str(listed),
+        yield ctx.result("enumeration_count", status, [f], stated=f.value, expected=Decimal(listed),
                          surface=f.surface + _noun_after(ctx.text, f.end), announced=f.value, listed=listed)
 
 
@@ -177,7 +179,7 @@ def target_unmet(ctx: Context) -> Iterator[CheckResult]:
         status = "fail" if not met and full else "pass"
         cited = [x for x in (target, actual, score, weight) if x is not None]
         yield ctx.result("target_unmet", status, cited, stated=a, expected=t,
-                         name=target.indicator.split(" / ")[0], actual=actual.surface, target=target.surface,
+                         name=target.subject, actual=actual.surface, target=target.surface,
                          score=score.surface if score else "")
 
 

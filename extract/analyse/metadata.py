@@ -2,10 +2,9 @@
 paragraph, the project table and the closing signature."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import regex
 
+from ..core.model import Metadata
 from .structure import Layout
 
 _UNIT_END = (r"(?:人民政府|政府|办事处|委员会|局|厅|委|办公室|中心|中学|小学|学校|学院|医院|卫生院|"
@@ -17,19 +16,6 @@ _LABELLED_UNIT = regex.compile(rf"(?:主管部门|项目单位|实施单位|填�
 _PROJECT_LABEL = regex.compile(r"项目名称\s*[|｜:：]\s*([^|｜\n]{2,60})")
 _GRADE = regex.compile(r"(?:评价)?等级[为是：:]?\s*[“\"「]?([优良中差])")
 _SIGNATURE = regex.compile(rf"^\s*(\p{{Han}}{{2,30}}?{_UNIT_END})\s*$", regex.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Metadata:
-    unit: str = ""
-    year: int | None = None
-    report_type: str = ""
-    project: str = ""
-    grade: str = ""
-
-    def row(self) -> dict:
-        return {"unit": self.unit, "year": self.year or "", "report_type": self.report_type,
-                "project": self.project, "grade": self.grade}
 
 
 def _title(text: str, layout: Layout) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..model import Figure
-
 INF = Decimal("Infinity")
 ZERO = Decimal(0)
 _FIVE_PERCENT = Decimal("0.05")
@@ -104,7 +102,7 @@ def _step(value: Decimal) -> Decimal:
     return Decimal(10) ** zeros
 
 
-def _is_exact(f: Figure) -> bool:
+def _is_exact(f) -> bool:
     if f.value == 0 and f.value.as_tuple().exponent >= 0:
         return True  # "0万元" says nothing was spent; "0.0%" is a rounded value
     if f.kind == "count":
@@ -112,8 +110,9 @@ def _is_exact(f: Figure) -> bool:
     return f.kind == "score" and f.value == f.value.to_integral_value() and f.value.as_tuple().exponent >= 0
 
 
-def of(f: Figure) -> Interval:
-    """The values a figure can stand for, in its base unit."""
+def of(f) -> Interval:
+    """The values a figure (a `model.Figure`, which builds on this module) can stand for, in
+    its base unit."""
     v = f.value
     factor = f.value_base / v if v else Decimal(1)
     if f.approx == "approx":

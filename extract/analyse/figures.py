@@ -3,7 +3,8 @@
 The recognizer reads a one-for-one normalised copy of the text (full-width digits and
 punctuation to half-width, odd spaces to plain spaces), so every offset it finds is an
 offset of the original; surfaces are always cut from the original text.
-What a figure measures (indicator, role, direction) is added by `context.py`.
+What a figure measures (indicator, role, direction) is added by `context.py`; table cells
+by `tables.py`.
 """
 from __future__ import annotations
 
@@ -11,57 +12,15 @@ import logging
 from bisect import bisect_left
 from decimal import Decimal, InvalidOperation
 
-import cn2an
 import regex
 
-from .model import Figure
-from .patterns import Patterns
+from ..core.model import Figure
+from ..core.numbers import CN_DIGITS, MAGNITUDE, PLACE_ONLY, NotANumber, normalise, parse_number
+from ..core.patterns import Patterns
 
 log = logging.getLogger(__name__)
 
-_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-_FULLWIDTH.update({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
-                   "\u202f": " ", "\ufeff": " ", "，": "，", "：": "：", "；": "；",
-                   "（": "（", "）": "）", "！": "！", "？": "？"})
-# Chinese punctuation stays Chinese (，：；（）！？ are sentence structure); digits, %,
-# letters, ．and ＜＞≥ forms become ASCII.
-NORMALISE = str.maketrans(_FULLWIDTH)
-MAGNITUDE = {"万": 10_000, "亿": 100_000_000}  # between a number and its unit: 1.2万户, 3.2亿元
-_CN_DIGITS = set("零〇一二两三四五六七八九十百千")
-_PLACE_ONLY = set("十百千")
-_CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿点")
-_ARABIC = regex.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 _LISTED = regex.compile(r"((?:\p{Han}{1,8}、)+\p{Han}{1,8})$")
-
-
-def normalise(text: str) -> str:
-    """Same length as `text`: offsets found in the result index the original."""
-    return text.translate(NORMALISE)
-
-
-def parse_number(s: str) -> Decimal:
-    """'1,286.00' -> Decimal('1286.00'); '一百三十六' -> 136; '百' -> 100 (as in 近百场).
-
-    Anything that is not a number raises NotANumber, and nothing else.
-    """
-    if not s:
-        raise NotANumber(s)
-    if _ARABIC.fullmatch(s):
-        return Decimal(s.replace(",", ""))
-    if s[0] in _PLACE_ONLY:
-        s = "一" + s
-    if not set(s) <= _CN_NUMERAL_CHARS:
-        raise NotANumber(s)
-    try:
-        converted = cn2an.cn2an(s, "normal")
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
-        raise NotANumber(s) from e
-    return Decimal(str(converted))
-
-
-class NotANumber(ValueError):
-    """Chinese numerals that do not form a number (十零零): not a figure, not an error."""
-
 
 def _excluded_spans(patterns: Patterns, scan: str) -> tuple[list[int], list[int]]:
     starts, ends = [], []
@@ -86,7 +45,6 @@ class Recognizer:
         self.text = text
         self.scan = normalise(text)
         self.strict = strict
-        self.skipped = 0
         self._excluded = _excluded_spans(patterns, self.scan)
 
     def figures(self) -> list[Figure]:
@@ -97,8 +55,7 @@ class Recognizer:
             except NotANumber:
                 continue
             except (InvalidOperation, ValueError, TypeError, KeyError) as e:
-                self.skipped += 1
-                log.debug("unparsable figure %r at %d: %s", m.group(), m.start(), e)
+                log.info("unparsable figure %r at %d: %s", m.group(), m.start(), e)
                 if self.strict:
                     raise
                 continue
@@ -160,9 +117,9 @@ class Recognizer:
             return False
         if number == "一" and not mag:
             return False
-        if set(number) <= _PLACE_ONLY - {"十"} and not g["pre"]:
+        if set(number) <= PLACE_ONLY - {"十"} and not g["pre"]:
             return False
-        if unit_end < len(self.scan) and self.scan[unit_end] in _CN_DIGITS:
+        if unit_end < len(self.scan) and self.scan[unit_end] in CN_DIGITS:
             return False
         if start > 0 and self.scan[start - 1] == "等":
             return False
@@ -212,7 +169,3 @@ class Recognizer:
 _BARE_NUMBER = regex.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?", regex.ASCII)
 _BARE_LIST = regex.compile(r"(?:(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?[、和及与])+$", regex.ASCII)
 
-
-def recognise(text: str, patterns: Patterns, strict: bool = False) -> list[Figure]:
-    """The figures of `text` in order, without indicators."""
-    return Recognizer(patterns, text, strict).figures()

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from .errors import InputError
+from ..core.errors import InputError
 from .lines import (SPACES, Line, clean_spaces, drop_furniture, drop_repeated_headers, glue, join_lines,
                     mark_layout)
 from .ocr import OcrUnavailable, is_scan, read_page

@@ -85,7 +85,7 @@ class Patterns:
 def patterns_dir(override: str | os.PathLike | None = None) -> Path:
     """The `patterns/` folder: a flag or $JIXIAO_PATTERNS, else beside the package, else installed data."""
     chosen = override or os.environ.get("JIXIAO_PATTERNS")
-    candidates = [chosen] if chosen else [Path(__file__).resolve().parent.parent / "patterns",
+    candidates = [chosen] if chosen else [Path(__file__).resolve().parents[2] / "patterns",
                                           Path(sys.prefix) / "share" / "jixiao" / "patterns"]
     for c in candidates:
         if (Path(c) / "numbers.yaml").is_file():

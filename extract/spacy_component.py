@@ -1,43 +1,10 @@
-"""Word segmentation: one jieba tokenizer with the domain lexicon, and spaCy on top of it.
-
-jieba is loaded once per process (it takes about a second); every caller shares the
-same tokenizer. `nlp()` gives spaCy users a blank Chinese pipeline with the jieba
-segmenter and our `jixiao_figures` component, which puts the figures in
-`doc.spans["figures"]`.
-"""
+"""spaCy: a blank Chinese pipeline segmenting with our jieba tokenizer, and the
+`jixiao_figures` component, which puts a document's figures in `doc.spans["figures"]`."""
 from __future__ import annotations
 
-from functools import lru_cache
+from .analyse.segment import tokenizer
+from .pipeline import find_figures
 
-import jieba
-
-from .patterns import Patterns, load_patterns
-
-
-@lru_cache(maxsize=4)
-def _tokenizer(words: tuple[str, ...]) -> jieba.Tokenizer:
-    tk = jieba.Tokenizer()
-    tk.initialize()
-    for w in words:
-        tk.add_word(w, freq=max(tk.suggest_freq(w), 2000))
-    return tk
-
-
-def tokenizer(patterns: Patterns | None = None) -> jieba.Tokenizer:
-    """The shared jieba tokenizer with the lexicon of `patterns/lexicon.yaml`."""
-    return _tokenizer((patterns or load_patterns()).words)
-
-
-def tokenize(text: str, patterns: Patterns | None = None) -> list[tuple[str, int, int]]:
-    """(word, start, end) for every word of `text`, offsets into `text`."""
-    return list(tokenizer(patterns).tokenize(text, HMM=False))
-
-
-def words(text: str, patterns: Patterns | None = None) -> list[str]:
-    return tokenizer(patterns).lcut(text, HMM=False)
-
-
-# -- spaCy ------------------------------------------------------------------------
 _COMPONENT = "jixiao_figures"
 
 
@@ -57,8 +24,6 @@ def _register() -> None:
     @Language.component(_COMPONENT)
     def jixiao_figures(doc):
         """Figures of the doc as character-aligned spans with their values as extensions."""
-        from .pipeline import find_figures
-
         spans = []
         for f in find_figures(doc.text):
             span = doc.char_span(f.start, f.end, label=f.kind, alignment_mode="expand")

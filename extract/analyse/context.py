@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import regex
 
-from .model import Figure
-from .patterns import Patterns
+from ..core.model import Figure
+from ..core.patterns import Patterns
 from .structure import Layout
 
 _BOUNDARY = regex.compile(r"[，,；;。：:！？!?\n|｜]")

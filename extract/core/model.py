@@ -1,7 +1,9 @@
-"""The concepts the pipeline passes around: a document and a figure.
+"""The concepts the pipeline passes around: a document, a figure, a check's result, the
+report's metadata, a panel cell's source, a drawn table, and the analysis of one document.
 
-Both are frozen: every stage returns new values, so a figure read once can be
-cited by id anywhere downstream without being changed under the reader.
+All are frozen: every stage returns new values, so a figure read once can be cited by id
+anywhere downstream without being changed under the reader. Turning them into table rows
+(and back) is `rows.py`'s alone.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
+
+from .interval import Interval, fmt
 
 KINDS = ("money", "count", "length", "area", "percent", "percentage_point", "score", "other")
 APPROX = ("exact", "approx", "more_than", "less_than", "at_least", "at_most")
@@ -64,7 +68,7 @@ class Figure:
     indicator: str = ""
     role: str = ""
     direction: str = ""
-    canonical: str = ""              # the panel column(s) the figure states, 、-separated
+    canonical: tuple[str, ...] = ()  # the panel column(s) the figure states
     doc_id: str = ""
     page: int | None = None
     section: str = ""
@@ -72,6 +76,8 @@ class Figure:
     table: int | None = None
     row: int | None = None
     col: int | None = None
+    row_label: str = ""              # table cells: the row's label (合计 for a total row) …
+    col_header: str = ""             # … and the column's header, without its unit
     source_method: str = "text"      # text | ocr
     confidence: float | None = None  # the OCR recognizer's confidence on the figure's page
 
@@ -95,6 +101,14 @@ class Figure:
         """Stable across runs: the document and the position, nothing random."""
         return f"{short_hash(self.doc_id)}-{self.start}"
 
+    @property
+    def subject(self) -> str:
+        """What a message names the figure by: a table cell's row label (its column is said by
+        the message), else the indicator (a total row's cell is `执行数合计`)."""
+        if self.row_label and self.col_header and self.row_label != "合计":
+            return self.row_label
+        return self.indicator
+
 
 CHECK_STATUS = ("pass", "fail", "not_assessable")
 SEVERITIES = ("error", "warning", "notice")
@@ -112,9 +126,9 @@ class CheckResult:
     status: str
     severity: str
     figure_ids: tuple[str, ...] = ()
-    stated: str = ""
-    expected: str = ""
-    tolerance: str = ""
+    stated: Interval | Decimal | None = None     # the side the report states …
+    expected: Interval | Decimal | None = None   # … and the side recomputed from its operands
+    tolerance: Decimal | None = None             # how far the sides may be apart and agree
     message: str = ""
     page: int | None = None
     section: str = ""
@@ -130,3 +144,78 @@ class CheckResult:
         """Stable across runs: document, check and the figures (or key) it is about."""
         basis = "|".join((self.doc_id, self.check, " ".join(self.figure_ids), self.key))
         return f"{self.check}-{short_hash(basis, 12)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Who reported, for which year, what kind of report (analyse/metadata.py reads it)."""
+
+    unit: str = ""
+    year: int | None = None
+    report_type: str = ""
+    project: str = ""
+    grade: str = ""
+
+
+PANEL_BASES = ("stated", "derived", "prior")
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSource:
+    """The figure(s) behind one panel cell, or a prior-year value a report states for it.
+
+    `interval` is in the panel's unit (万元, %, 分) and may be open at either end (a prior
+    computed from 增加超过1万元 has no lower bound)."""
+
+    doc_id: str
+    indicator: str
+    figure_ids: tuple[str, ...]
+    basis: str
+    interval: Interval
+    unit: str
+
+    def __post_init__(self):
+        if self.basis not in PANEL_BASES:
+            raise ValueError(f"unknown basis {self.basis!r}")
+
+    @property
+    def value(self) -> Decimal:
+        """The middle of the interval; its finite end when it is open."""
+        iv = self.interval
+        if iv.lo.is_finite() and iv.hi.is_finite():
+            return (iv.lo + iv.hi) / 2
+        return iv.lo if iv.lo.is_finite() or not iv.hi.is_finite() else iv.hi
+
+
+@dataclass(frozen=True, slots=True)
+class PanelRow:
+    """One report's row of the indicator panel: its metadata and a value per filled column."""
+
+    doc_id: str
+    metadata: Metadata
+    cells: Mapping[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """One table of a report as drawn: `p<page>-t<n>` (`t<n>` for text), rows of cell texts."""
+
+    name: str
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything the pipeline learns from one document."""
+
+    document: Document
+    figures: tuple[Figure, ...]
+    checks: tuple[CheckResult, ...]
+    metadata: Metadata
+    panel: PanelRow
+    sources: tuple[PanelSource, ...]
+    grids: tuple[Grid, ...]
+
+    @property
+    def flags(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.status == "fail")

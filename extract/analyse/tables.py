@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import regex
 
-from .figures import MAGNITUDE, parse_number
-from .model import Figure
-from .patterns import Patterns
+from ..core.numbers import MAGNITUDE, parse_number
+from ..core.model import Figure
+from ..core.patterns import Patterns
 from .structure import Cell, Layout, Table
 
 _BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", regex.ASCII)
@@ -155,15 +155,10 @@ class TableReader:
             role = "score"
         if total and role != "execution_rate":
             role = "total"
-        if total and column.name:
-            indicator = f"{column.name}{label}"
-        elif label and column.name:
-            indicator = f"{label} / {column.name}"
-        else:
-            indicator = label or column.name
         s_start, s_end = self.layout.sentence_at(f.start)
-        return replace(f, indicator=indicator, role=role, direction="", table=table.index,
-                       row=r + 1, col=j + 1, sentence=self.text[s_start:s_end].strip())
+        return replace(f, indicator=cell_indicator(label, column.name, total), role=role, direction="",
+                       table=table.index, row=r + 1, col=j + 1, row_label=label, col_header=column.name,
+                       sentence=self.text[s_start:s_end].strip())
 
 
 def annotate_tables(figures: list[Figure], text: str, scan: str, layout: Layout,
@@ -171,11 +166,11 @@ def annotate_tables(figures: list[Figure], text: str, scan: str, layout: Layout,
     return TableReader(patterns, text, scan, layout).annotate(figures)
 
 
-def split_indicator(indicator: str) -> tuple[str, str]:
-    """(row label, column header) of a table cell's indicator as `_place` wrote it."""
-    if " / " in indicator:
-        label, _, column = indicator.partition(" / ")
-        return label, column
-    if indicator.endswith("合计") and len(indicator) > 2:
-        return "合计", indicator[:-2]
-    return indicator, ""
+def cell_indicator(label: str, header: str, total: bool) -> str:
+    """What a cell measures, for a reader: `省级财政补助资金 / 执行数`, `执行数合计` for a total
+    row; downstream stages read the cell's `row_label` and `col_header` instead."""
+    if total and header:
+        return f"{header}{label}"
+    if label and header:
+        return f"{label} / {header}"
+    return label or header

@@ -1,0 +1,52 @@
+"""Numbers as reports write them: the one-for-one normalisation that keeps offsets, and the
+parser from written numbers (Arabic with thousands separators, Chinese numerals) to Decimal."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import cn2an
+import regex
+
+_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+_FULLWIDTH.update({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
+                   "\u202f": " ", "\ufeff": " ", "，": "，", "：": "：", "；": "；",
+                   "（": "（", "）": "）", "！": "！", "？": "？"})
+# Chinese punctuation stays Chinese (，：；（）！？ are sentence structure); digits, %,
+# letters, ．and ＜＞≥ forms become ASCII.
+NORMALISE = str.maketrans(_FULLWIDTH)
+MAGNITUDE = {"万": 10_000, "亿": 100_000_000}  # between a number and its unit: 1.2万户, 3.2亿元
+CN_DIGITS = set("零〇一二两三四五六七八九十百千")
+PLACE_ONLY = set("十百千")
+_CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿点")
+_ARABIC = regex.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+
+
+def normalise(text: str) -> str:
+    """Same length as `text`: offsets found in the result index the original."""
+    return text.translate(NORMALISE)
+
+
+def parse_number(s: str) -> Decimal:
+    """'1,286.00' -> Decimal('1286.00'); '一百三十六' -> 136; '百' -> 100 (as in 近百场).
+
+    Anything that is not a number raises NotANumber, and nothing else.
+    """
+    if not s:
+        raise NotANumber(s)
+    if _ARABIC.fullmatch(s):
+        return Decimal(s.replace(",", ""))
+    if s[0] in PLACE_ONLY:
+        s = "一" + s
+    if not set(s) <= _CN_NUMERAL_CHARS:
+        raise NotANumber(s)
+    try:
+        converted = cn2an.cn2an(s, "normal")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+        raise NotANumber(s) from e
+    return Decimal(str(converted))
+
+
+class NotANumber(ValueError):
+    """Chinese numerals that do not form a number (十零零): not a figure, not an error."""
+
+

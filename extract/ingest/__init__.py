@@ -1,0 +1,85 @@
+"""Turn one input file (.txt, .docx, .pdf) into a `Document`, or raise `InputError`.
+
+Text files are kept exactly as decoded (`text.py`), so offsets index the file itself. Word
+and PDF files are rendered to lines: one paragraph per line, one table row per line as
+`cell | cell | cell` (`docx.py`; `pdf.py` for the text layer, ruled tables and OCR).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from ..core.errors import InputError
+from ..core.model import Document
+from .docx import SAVE_AS, docx_text, mb
+from .ocr import CHOICES as OCR_CHOICES
+from .pdf import read_pdf
+from .text import decode_text
+
+log = logging.getLogger(__name__)
+
+FORMATS: dict[str, str] = {".txt": "txt", ".pdf": "pdf", ".docx": "docx"}
+
+_ADVICE = {
+    ".doc": f"old binary Word file (.doc): {SAVE_AS}",
+    ".wps": f"WPS document (.wps): {SAVE_AS}",
+    ".rtf": f"RTF file: {SAVE_AS}",
+    ".odt": f"OpenDocument text (.odt): {SAVE_AS}",
+    ".docm": f"macro-enabled Word file (.docm): {SAVE_AS}",
+    ".ofd": "OFD file: export it as PDF",
+    ".xls": "spreadsheet: export it as PDF", ".xlsx": "spreadsheet: export it as PDF",
+    ".et": "spreadsheet: export it as PDF",
+}
+_IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
+                  ocr: str = "rapidocr", timeout: float | None = 120.0) -> Document:
+    """Read `path` by its suffix; every problem with the file itself is an `InputError`.
+
+    `ocr` is the engine for PDF pages without a text layer ("rapidocr", "tesseract" or
+    "none"); reading one document may take at most `timeout` seconds (None: no limit here,
+    as when the batch enforces its own per-document limit)."""
+    if ocr not in OCR_CHOICES:
+        raise ValueError(f"ocr must be one of {', '.join(OCR_CHOICES)}, not {ocr!r}")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    path = Path(path)
+    suffix = path.suffix.lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        if suffix in _ADVICE:
+            raise InputError(f"unsupported format: {_ADVICE[suffix]}")
+        if suffix in _IMAGES:
+            raise InputError("image file: OCR reads scanned PDFs only; put the image in a PDF "
+                             "or supply the PDF/docx")
+        raise InputError(f"unsupported file type {suffix or '(none)'!r}: "
+                         "expected .txt, .docx or .pdf")
+    data = _read_bytes(path, max_bytes)
+    if fmt == "txt":
+        text, encoding = decode_text(data)
+        doc = Document(doc_id, str(path), fmt, text, encoding)
+    elif fmt == "docx":
+        doc = Document(doc_id, str(path), fmt, docx_text(data, max_bytes))
+    else:
+        pdf = read_pdf(data, ocr=ocr, timeout=timeout)
+        return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
+                        frozenset(pdf.synthetic), pdf.ocr_confidence)
+    if deadline is not None and time.monotonic() > deadline:
+        raise InputError(f"timeout: reading took more than {timeout:g} s")
+    return doc
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file too large: {mb(size)} MB > limit {mb(max_bytes)} MB")
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read file: {e.strerror or e}") from e
+    if not data:
+        raise InputError("empty file")
+    return data
+
+

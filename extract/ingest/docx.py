@@ -1,0 +1,61 @@
+"""Word (.docx): body paragraphs and tables in document order, one paragraph per line and
+one table row per line as `cell | cell | cell`; headers and footers are left out."""
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+from ..core.errors import InputError
+
+SAVE_AS = "save it as .docx or PDF"
+
+
+def mb(n: int) -> str:
+    return f"{n / 2**20:.1f}" if n >= 2**20 else f"{n / 2**20:.3g}"
+
+
+def docx_text(data: bytes, max_bytes: int) -> str:
+    """Body paragraphs and tables in document order; headers and footers (page numbers)
+    are left out."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"not a .docx: an old binary Word/WPS file; {SAVE_AS}")
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > max_bytes:  # a zip bomb would exhaust memory before it fails
+            raise InputError(f"file too large: unpacks to {mb(unpacked)} MB "
+                             f"> limit {mb(max_bytes)} MB")
+        document = docx.Document(io.BytesIO(data))
+        lines = list(_docx_blocks(document.element.body, document))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, KeyError,
+            ValueError, EOFError, PackageNotFoundError, XMLSyntaxError) as e:
+        raise InputError(f"corrupt .docx: {e or type(e).__name__}") from e
+    text = "\n".join(lines)
+    if not text.strip():
+        raise InputError("no text: the document holds only whitespace")
+    return text
+
+
+def _docx_blocks(body, parent):
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for el in body.iterchildren():
+        if el.tag == qn("w:p"):
+            yield Paragraph(el, parent).text
+        elif el.tag == qn("w:tbl"):
+            for row in Table(el, parent).rows:
+                cells, last = [], None
+                for cell in row.cells:  # a cell spanning columns comes back once per column
+                    if cell._tc is not last:
+                        cells.append(cell.text.replace("\n", " "))
+                    last = cell._tc
+                yield " | ".join(cells)
+        elif el.tag == qn("w:sdt"):  # content control: its paragraphs are body text too
+            for content in el.iterchildren(qn("w:sdtContent")):
+                yield from _docx_blocks(content, parent)

@@ -1,0 +1,162 @@
+"""OCR of a scanned PDF page: rendered at 200 dpi, read by RapidOCR or Tesseract, and put
+back together as printed lines in reading order (`ocr_layout.py`); `pdf.py` then cleans and
+joins them as it does a text layer's lines (spaces around Chinese, broken lines, footers).
+
+Each engine is loaded once per process; a missing one raises `OcrUnavailable`, which says
+what to install.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..core.errors import InputError
+from .ocr_layout import Box, erase_rules, turn, find_grids, layout, skew
+
+ENGINES = ("rapidocr", "tesseract")
+CHOICES = (*ENGINES, "none")  # what `read_document(..., ocr=...)` takes
+INSTALL = {"rapidocr": "pip install rapidocr-onnxruntime",
+           "tesseract": "apt-get install tesseract-ocr tesseract-ocr-chi-sim"}
+DPI = 200
+# Boxes less sure than this are specks and smudges, not text (Tesseract is less sure of
+# the words it gets right than RapidOCR is: its threshold is lower).
+MIN_CONFIDENCE = {"rapidocr": 0.5, "tesseract": 0.2}
+
+
+class OcrUnavailable(InputError):
+    """The selected OCR engine is not installed; the message says how to install it."""
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One printed line as the engine read it, in PDF points (y up, as pypdfium2 gives
+    them); `row` is its index within a ruled table, -1 for running text."""
+
+    text: str
+    x0: float
+    x1: float
+    y: float
+    h: float
+    row: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class OcrPage:
+    lines: list[OcrLine]
+    confidence: float  # mean recognizer confidence over the boxes kept, 0..1
+
+
+def is_scan(page) -> bool:
+    """Whether an image covers a good part of the pypdfium2 page, as a scanned page's does."""
+    import pypdfium2.raw as raw
+
+    area = page.get_width() * page.get_height()
+    for obj in page.get_objects([raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        x0, y0, x1, y1 = obj.get_bounds()
+        if (x1 - x0) * (y1 - y0) >= 0.25 * area:
+            return True
+    return False
+
+
+def read_page(page, engine: str) -> OcrPage:
+    """OCR one pypdfium2 page: render, straighten, find ruled tables, recognise, rebuild
+    lines.
+
+    RapidOCR reads the page as rendered (it reads a turned copy worse: `4,800` as `4.800`)
+    and its boxes are turned by the page's skew; Tesseract reads the straightened copy with
+    the table rules erased (it takes rules for characters and loses whole cells)."""
+    recognise = _engine(engine)  # before rendering: a missing engine costs nothing
+    scale = DPI / 72
+    image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+    angle = skew(image)
+    straight = image
+    if angle:
+        from PIL import Image
+
+        straight = image.rotate(angle, resample=Image.BILINEAR, fillcolor=255)
+    grids = find_grids(straight)
+    if engine == "tesseract":
+        found = recognise(erase_rules(straight, grids))
+    else:
+        found = [turn(b, angle, image.size) for b in recognise(image)]
+    boxes = [Box(b.text.strip(), b.x0, b.y0, b.x1, b.y1, b.conf) for b in found
+             if b.conf >= MIN_CONFIDENCE[engine] and b.text.strip()]
+    confidence = sum(b.conf for b in boxes) / len(boxes) if boxes else 0.0
+    height = page.get_height()
+    lines = [OcrLine(ln.text, ln.x0 / scale, ln.x1 / scale, height - ln.y / scale, ln.h / scale, ln.row)
+             for ln in layout(boxes, grids)]
+    return OcrPage(lines, confidence)
+
+
+# ---------------------------------------------------------------- engines
+
+def _engine(name: str):
+    if name == "rapidocr":
+        engine = _rapidocr()
+        return lambda image: _rapidocr_boxes(engine, image)
+    if name == "tesseract":
+        exe = _tesseract()
+        return lambda image: _tesseract_boxes(exe, image)
+    raise ValueError(f"unknown OCR engine {name!r}: one of {', '.join(ENGINES)}")
+
+
+@lru_cache(maxsize=None)
+def _rapidocr():
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except (ImportError, OSError) as e:  # OSError: onnxruntime without its shared libraries
+        raise OcrUnavailable(f"OCR engine rapidocr is not installed: {INSTALL['rapidocr']}") from e
+    return RapidOCR()
+
+
+def _rapidocr_boxes(engine, image) -> list[Box]:
+    import numpy as np
+
+    result, _ = engine(np.asarray(image.convert("RGB")), use_cls=False)
+    out = []
+    for quad, text, score in result or ():  # corners clockwise from the text's top left
+        (x0, y0), (x1, y1), _, (x3, y3) = quad
+        w, h = math.hypot(x1 - x0, y1 - y0), math.hypot(x3 - x0, y3 - y0)
+        cx, cy = sum(p[0] for p in quad) / 4, sum(p[1] for p in quad) / 4
+        out.append(Box(text, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, float(score)))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _tesseract() -> str:
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise OcrUnavailable(f"OCR engine tesseract is not installed: {INSTALL['tesseract']}")
+    langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True).stdout.split()
+    if "chi_sim" not in langs:
+        raise OcrUnavailable("tesseract has no Chinese model (chi_sim): "
+                             "apt-get install tesseract-ocr-chi-sim")
+    return exe
+
+
+def _tesseract_boxes(exe: str, image) -> list[Box]:
+    """Words from Tesseract's TSV output (one thread: faster than its default threading
+    on a shared machine)."""
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    try:
+        run = subprocess.run([exe, "stdin", "stdout", "-l", "chi_sim", "--psm", "3", "tsv"],
+                             input=png.getvalue(), capture_output=True, env=env, timeout=300)
+    except subprocess.TimeoutExpired as e:
+        raise InputError("timeout: tesseract took more than 300 s on one page") from e
+    if run.returncode != 0:
+        raise InputError(f"tesseract failed: {run.stderr.decode(errors='replace').strip()[:200]}")
+    out = []
+    for row in run.stdout.decode("utf-8", errors="replace").splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) == 12 and cols[0] == "5" and cols[11].strip() and float(cols[10]) >= 0:
+            x, y, w, h = map(float, cols[6:10])
+            out.append(Box(cols[11].strip(), x, y, x + w, y + h, float(cols[10]) / 100))
+    return out
+
