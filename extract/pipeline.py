@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 def _figures(text: str, patterns: Patterns, strict: bool = False,
              doc: Document | None = None) -> tuple[list[Figure], Layout]:
     recognizer = Recognizer(patterns, text, strict)
-    layout = Layout(text)
+    layout = Layout(text, patterns)
     found = recognizer.figures()
     found = annotate(found, text, recognizer.scan, layout, patterns, tokenizer(patterns))
     found = annotate_tables(found, text, recognizer.scan, layout, patterns)
@@ -70,8 +70,8 @@ def analyse(doc: Document, patterns: Patterns | None = None, *, strict: bool = F
     patterns = patterns or load_patterns()
     figures, layout = _figures(doc.text, patterns, strict, doc)
     figures = with_canonical(patterns, figures)
-    metadata = read_metadata(doc.text, layout)
-    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year)
+    metadata = read_metadata(doc.text, layout, patterns)
+    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year, patterns)
     row, sources = panel(patterns, doc.doc_id, doc.text, figures, metadata)
     return Analysis(doc, tuple(figures), tuple(checks), metadata, row, tuple(sources), grids(doc, layout))
 

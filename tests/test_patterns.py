@@ -24,14 +24,29 @@ def _cases(file: str, field: str):
                 yield pytest.param(key, example, id=f"{file}:{key}:{example}")
 
 
-@pytest.mark.parametrize("key,example", list(_cases("numbers", "examples")))
-def test_number_examples_match_whole(key, example):
-    assert P.numbers[key].fullmatch(normalise(example)), f"{key} should match {example!r}"
+REGEX_FILES = ("numbers", "cues", "structure", "tables", "metadata")
 
 
-@pytest.mark.parametrize("key,example", list(_cases("numbers", "counterexamples")))
-def test_number_counterexamples_do_not_match_whole(key, example):
-    assert not P.numbers[key].fullmatch(normalise(example))
+def _entry_cases(field: str):
+    for file in REGEX_FILES:
+        yield from _cases(file, field)
+
+
+def _finds(key: str, example: str) -> bool:
+    """An entry's example is matched whole (`whole: true`, numbers) or found somewhere."""
+    _, whole = P.entries[key]
+    text = normalise(example) if whole else example
+    return bool(P.rx[key].fullmatch(text) if whole else P.rx[key].search(text))
+
+
+@pytest.mark.parametrize("key,example", list(_entry_cases("examples")))
+def test_entry_examples_match(key, example):
+    assert _finds(key, example), f"{key} should match {example!r}"
+
+
+@pytest.mark.parametrize("key,example", list(_entry_cases("counterexamples")))
+def test_entry_counterexamples_do_not_match(key, example):
+    assert not _finds(key, example), f"{key} should not match {example!r}"
 
 
 def _units_of(text: str) -> set[str]:
@@ -78,16 +93,6 @@ def test_exclusion_counterexamples_keep_their_figures(key, example):
     assert not any(s < f.end and f.start < e for f in figures for s, e in spans)
 
 
-@pytest.mark.parametrize("key,example", list(_cases("cues", "examples")))
-def test_cue_examples(key, example):
-    assert P.cues[key].search(example), f"cue {key} should match {example!r}"
-
-
-@pytest.mark.parametrize("key,example", list(_cases("cues", "counterexamples")))
-def test_cue_counterexamples(key, example):
-    assert not P.cues[key].search(example)
-
-
 @pytest.mark.parametrize("text,kept", RAW["lexicon"]["examples"])
 def test_lexicon_keeps_domain_words_whole(text, kept):
     segmented = words(text)
@@ -127,7 +132,53 @@ def test_unknown_field_is_named(pattern_copy):
 
 def test_undefined_reference_is_named(pattern_copy):
     _edit(pattern_copy, "numbers", lambda d: d["number"].update(regex="{nonesuch}"))
-    with pytest.raises(PatternError, match=r"nonesuch: undefined reference"):
+    with pytest.raises(PatternError, match=r"numbers.yaml: number: \{nonesuch\}: undefined reference"):
+        build(pattern_copy)
+
+
+def test_duplicate_key_is_named(pattern_copy):
+    path = pattern_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\ntotal:\n  regex: '总计'\n  examples: [总计]\n",
+                    encoding="utf-8")
+    with pytest.raises(PatternError, match=r"cues.yaml: total: duplicate key"):
+        build(pattern_copy)
+
+
+def test_a_name_used_in_two_files_is_named(pattern_copy):
+    _edit(pattern_copy, "structure", lambda d: d.update(total={"regex": "合计", "examples": ["合计"]}))
+    with pytest.raises(PatternError, match=r"structure.yaml: total: name already used in cues.yaml"):
+        build(pattern_copy)
+
+
+def test_undefined_reference_in_any_file_is_named(pattern_copy):
+    _edit(pattern_copy, "cues", lambda d: d["total"].update(regex="合计|{nonesuch}"))
+    with pytest.raises(PatternError, match=r"cues.yaml: total: \{nonesuch\}: undefined reference"):
+        build(pattern_copy)
+
+
+def test_reference_reuses_an_entry_of_another_file(pattern_copy):
+    _edit(pattern_copy, "cues", lambda d: d["total"].update(regex="合计{arabic}"))
+    assert build(pattern_copy).rx["total"].fullmatch("合计12.5")
+
+
+def test_entry_without_examples_is_named(pattern_copy):
+    _edit(pattern_copy, "tables", lambda d: d["whole_fund"].pop("examples"))
+    with pytest.raises(PatternError, match=r"tables.yaml: whole_fund: no examples"):
+        build(pattern_copy)
+
+
+def test_unknown_field_of_an_entry_is_named(pattern_copy):
+    _edit(pattern_copy, "structure", lambda d: d["caption"].update(flags="i"))
+    with pytest.raises(PatternError, match=r"structure.yaml: caption: unknown field"):
+        build(pattern_copy)
+
+
+def test_circular_reference_is_named(pattern_copy):
+    def loop(d):
+        d["nesting"]["regex"] = "{other_part}"
+        d["other_part"]["regex"] = "{nesting}"
+    _edit(pattern_copy, "cues", loop)
+    with pytest.raises(PatternError, match=r"circular reference"):
         build(pattern_copy)
 
 

@@ -17,14 +17,8 @@ from ..core.model import Figure
 from ..core.patterns import Patterns
 from .structure import Layout
 
-_BOUNDARY = regex.compile(r"[，,；;。：:！？!?\n|｜]")
 _EDGE_PUNCT = "、，,：:；;。（(）)—-－·. \u3000\t"
 _DE = "的"
-_SUBJECT_LIST = regex.compile(r"[、和及与]")
-_DATED_PREFIX = regex.compile(r"^.*?(?:19|20)\d{2}年度?(?:末|底|初)?")
-_COPULA_END = regex.compile(r"(?<=[分数率额费值量度])(?:为|达|是)$")
-_RESPECTIVELY = regex.compile(r"分别(?:为|是|达到?|有)?|依次为")
-_HARD_STOP = regex.compile(r"[，,。；;：:\n|｜]")
 
 
 def _strip_edges(s: str) -> str:
@@ -47,7 +41,8 @@ class Context:
         self.scan = scan
         self.layout = layout
         self.tk = tokenizer
-        self._boundaries = [m.start() for m in _BOUNDARY.finditer(scan)]
+        self.rx = patterns.rx
+        self._boundaries = [m.start() for m in self.rx["clause_boundary"].finditer(scan)]
 
     # -- entry point -------------------------------------------------------------
     def annotate(self, figures: list[Figure]) -> list[Figure]:
@@ -85,7 +80,7 @@ class Context:
     # -- role and direction --------------------------------------------------------
     def _role(self, f: Figure, lead: str, s_start: int, clause_start: int, prev: Figure | None):
         """(role, direction, the part of the lead that names the subject)."""
-        cues = self.p.cues
+        cues = self.rx
         up, down = cues["change_up"].search(lead), cues["change_down"].search(lead)
         if up or down:
             m = up or down
@@ -96,12 +91,11 @@ class Context:
             return "delta", "-", cues["saving"].sub("", lead)
         prior = cues["prior"].search(lead)
         if prior and not cues["comparison"].search(lead[prior.end():]):
-            inside = regex.sub(r"^(?:比|较|由|从)?(?:上年|去年|上一年度?|上年度)(?:同期)?(?:的|为|是)?", "",
-                               lead[prior.start():])
+            inside = cues["prior_words"].sub("", lead[prior.start():])
             return "prior", "", inside or lead[: prior.start()]
         sentence_before = self.scan[s_start:f.start]
         after = self.scan[f.end: f.end + 4]
-        if cues["total"].search(lead) or (f.kind != "percent" and after.lstrip("，,：:（(").startswith(("其中", "包括"))):
+        if cues["total"].search(lead) or (f.kind != "percent" and cues["nesting"].match(after.lstrip("，,：:（("))):
             return "total", "", lead
         if cues["weight"].search(lead):
             return "weight", "", lead
@@ -127,12 +121,12 @@ class Context:
         """基本支出2,418.65万元（人员经费2,106.37万元、…）: parts in parentheses after a total."""
         if prev is None or prev.end >= len(self.scan) or self.scan[prev.end] not in "（(":
             return False
-        return not regex.search(r"[)）]", self.scan[prev.end:f.start])
+        return not regex.search(r"[)）]", self.scan[prev.end:f.start])  # technical: a bracket closed
 
     def _after_total_like(self, f: Figure, s_start: int) -> bool:
         """A part follows a figure of the same kind earlier in the sentence (the total)."""
         cue = None
-        for cue in self.p.cues["parts_follow"].finditer(self.scan, s_start, f.start):
+        for cue in self.rx["parts_follow"].finditer(self.scan, s_start, f.start):
             pass
         if cue is None:
             return False
@@ -147,7 +141,7 @@ class Context:
     def _indicator(self, f: Figure, role: str, subject: str, lead: str, anchor: Figure | None,
                    clause_start: int, prev_end: int, s_start: int) -> tuple[str, bool]:
         """(indicator, whether the figure named it itself rather than inheriting it)."""
-        share = self.p.cues["share"].search(lead.strip())
+        share = self.rx["share"].search(lead.strip())
         if share and anchor is not None and f.kind == "percent":
             whole = _strip_edges(share.group("whole")).removesuffix(_DE)
             return (f"{anchor.indicator}占{whole}比例" if whole else f"{anchor.indicator}占比"), False
@@ -173,9 +167,9 @@ class Context:
 
     def _role_words_off(self, name: str, f: Figure, role: str) -> str:
         """年初目标2.3万亩 / 得分14.5分: a role word alone names nothing (自评得分 does)."""
-        stripped = self.p.cues["role_prefix"].sub("", name)
+        stripped = self.rx["role_prefix"].sub("", name)
         if f.kind == "score" and role != "total":
-            stripped = self.p.cues["score_suffix"].sub("", stripped)
+            stripped = self.rx["score_suffix"].sub("", stripped)
         return stripped if len(stripped) >= 2 else ""
 
     def _previous_clause(self, clause_start: int, prev_end: int, s_start: int) -> str:
@@ -194,15 +188,15 @@ class Context:
         for _ in range(3):
             before = s
             s = _strip_edges(s)
-            dated = _DATED_PREFIX.match(s)
+            dated = self.rx["dated_prefix"].match(s)
             if dated and len(s) - dated.end() >= 2:
                 s = s[dated.end():]
             s = p.lead_drop.sub("", s)
-            s = p.cues["comparison"].sub("", s)
+            s = self.rx["comparison"].sub("", s)
             if _DE in s:
                 head, _, tail = s.rpartition(_DE)
                 s = tail if len(_strip_edges(tail)) >= 2 else head
-            s = self.p.cues["change_up"].sub("", self.p.cues["change_down"].sub("", s))
+            s = self.rx["change_up"].sub("", self.rx["change_down"].sub("", s))
             s = self._trim_words(_strip_edges(s))
             if s == before:
                 break
@@ -226,7 +220,7 @@ class Context:
             rest = s[w_end:end]
             if word in self.p.verbs and len(rest) >= 2 and rest not in self.p.generic_heads:
                 start = w_end
-        return _COPULA_END.sub("", s[start:end])
+        return self.rx["copula_end"].sub("", s[start:end])
 
     def _keep_tail(self, s: str, limit: int) -> str:
         for word, start, _ in self.tk.tokenize(s, HMM=False):
@@ -238,9 +232,9 @@ class Context:
         """54个屋场党小组: the noun right after a count names what is counted; in
         五位眼界宽、思路活的乡贤能人 it is the noun after the last 的."""
         window = self.scan[f.end: f.end + 30]
-        hard = _HARD_STOP.search(window)
+        hard = self.rx["clause_stop"].search(window)
         window = window[: hard.start()] if hard else window
-        digit = regex.search(r"\d", window)
+        digit = regex.search(r"\d", window)  # technical: the next number ends the noun
         window = window[: digit.start()] if digit else window
         if _DE in window:
             before, _, after = window.partition(_DE)
@@ -258,7 +252,7 @@ class Context:
         unit = self.p.units.get(f.unit)
         if unit is None or unit.needs != "listed":
             return ""
-        m = regex.search(r"((?:\p{Han}{1,8}、)+\p{Han}{1,8})$", self.scan[max(0, f.start - 40):f.start])
+        m = self.rx["listed_set"].search(self.scan[max(0, f.start - 40):f.start])
         return self._clean(m.group(1)) if m else ""
 
     def _respective(self, f: Figure, s_start: int) -> str:
@@ -266,19 +260,19 @@ class Context:
         s_start = max(s_start, f.start - 300)
         window = self.scan[s_start:f.start]
         m = None
-        for m in _RESPECTIVELY.finditer(window):
+        for m in self.rx["respectively"].finditer(window):
             pass
         if m is None:
             return ""
         run = self._run_after(s_start + m.end())
         if f not in run:
             return ""
-        head = regex.split(r"[，,；;：:]", window[: m.start()])
+        head = self.rx["clause_split"].split(window[: m.start()])
         subject_text = head[-1] if head[-1].strip() else (head[-2] if len(head) > 1 else "")
-        subject_text = regex.sub(r"^.*?(?:为|是|有)(?=[^为是有]*[、和及与])", "", subject_text)
+        subject_text = self.rx["subject_lead"].sub("", subject_text)
         items = subject_text.split("、")
         if len(items) < len(run):
-            items[-1:] = _SUBJECT_LIST.split(items[-1])
+            items[-1:] = self.rx["subject_list"].split(items[-1])
         subjects = [self._clean(x) for x in items]
         if len(subjects) != len(run) or not all(subjects):
             return ""

@@ -20,7 +20,6 @@ from ..core.patterns import Patterns
 
 log = logging.getLogger(__name__)
 
-_LISTED = regex.compile(r"((?:\p{Han}{1,8}、)+\p{Han}{1,8})$")
 
 def _excluded_spans(patterns: Patterns, scan: str) -> tuple[list[int], list[int]]:
     starts, ends = [], []
@@ -127,7 +126,7 @@ class Recognizer:
 
     def _listed(self, start: int, number: str) -> bool:
         """镇、村两级: a count of a set is a figure when the set is listed right before it."""
-        m = _LISTED.search(self.scan, max(0, start - 40), start)
+        m = self.p.rx["listed_set"].search(self.scan, max(0, start - 40), start)
         if not m:
             return False
         try:
@@ -142,7 +141,7 @@ class Recognizer:
         if g["pre"] or g["post"]:
             return True
         clause_start = max(self.scan.rfind(c, 0, start) for c in "，。；：\n,;")
-        return bool(self.p.cues["duration"].search(self.scan, clause_start + 1, start))
+        return bool(self.p.rx["duration"].search(self.scan, clause_start + 1, start))
 
     # -- 分别为 620.00、318.00和348.00万元 ------------------------------------------------
     def _respectively(self, fig: Figure) -> list[Figure]:
@@ -150,14 +149,14 @@ class Recognizer:
         if fig.kind == "count" and fig.value_base != fig.value_base.to_integral_value():
             return []
         window_start = max(0, fig.start - 200)
-        m = _BARE_LIST.search(self.scan, window_start, fig.start)
-        if not m or not self.p.cues["respectively"].search(self.scan, max(0, m.start() - 6), m.start()):
+        m = self.p.rx["bare_list"].search(self.scan, window_start, fig.start)
+        if not m or not _ends_at(self.p.rx["respectively"], self.scan, max(0, m.start() - 6), m.start()):
             return []
         factor = fig.value_base / fig.value if fig.value else None
         if factor is None:
             return []
         out = []
-        for n in _BARE_NUMBER.finditer(self.scan, m.start(), m.end()):
+        for n in self.p.rx["bare_number"].finditer(self.scan, m.start(), m.end()):
             if _overlaps(self._excluded, n.start(), n.end()):
                 return []
             value = parse_number(n.group())
@@ -166,6 +165,7 @@ class Recognizer:
         return out
 
 
-_BARE_NUMBER = regex.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?", regex.ASCII)
-_BARE_LIST = regex.compile(r"(?:(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?[、和及与])+$", regex.ASCII)
+def _ends_at(rx: regex.Pattern, text: str, start: int, end: int) -> bool:
+    """Whether `rx` finds a match in text[start:end] that ends at `end` (a cue right before)."""
+    return any(m.end() == end for m in rx.finditer(text, start, end))
 

@@ -21,10 +21,7 @@ from ..core.patterns import Patterns
 
 PANEL_UNIT = {"money": ("万元", Decimal(10_000)), "percent": ("%", Decimal(1)), "score": ("分", Decimal(1))}
 _NOT_A_CELL = {"delta", "growth_rate", "prior", "target"}
-_QUOTES = regex.compile(r"[“”\"'‘’「」\s]")
-_TOTAL_ROW = regex.compile(r"^(?:合计|总计|小计|总分|共计)$")
-_WHOLE_FUND = regex.compile(r"资金总额|资金合计|总额")
-_PERIOD_END = regex.compile(r"[。！？!?\n]")
+_QUOTES = regex.compile(r"[“”\"'‘’「」\s]")  # technical: quote marks and spaces around a name
 
 
 def _names(p: Patterns, indicator: str) -> tuple[str, ...]:
@@ -54,10 +51,10 @@ def canonical(p: Patterns, f: Figure) -> tuple[str, ...]:
         return ()
     if f.table is not None:
         label, column = f.row_label, f.col_header
-        whole = _TOTAL_ROW.match(label) or (_WHOLE_FUND.search(label) and f.kind == "money")
+        whole = p.rx["total_word"].fullmatch(label) or (p.rx["whole_fund"].search(label) and f.kind == "money")
         if not whole or not column:
             return ()
-        column = regex.sub(r"[（(].*?[)）]", "", column)
+        column = regex.sub(r"[（(].*?[)）]", "", column)  # technical: a bracketed unit or note
         return tuple(spec.column for spec in p.indicators.values()
                      if spec.kind == f.kind and any(rx.search(column) for rx in spec.table_columns))[:1]
     found = []
@@ -90,9 +87,9 @@ def _priority(f: Figure) -> tuple:
     return (f.table is None, f.start)
 
 
-def _prior(text: str, figures: list[Figure], v: Figure) -> tuple[Interval, list[Figure]] | None:
+def _prior(p: Patterns, text: str, figures: list[Figure], v: Figure) -> tuple[Interval, list[Figure]] | None:
     """Last year's value of `v`: stated (较上年X), or v − change, from v's sentence."""
-    end = _PERIOD_END.search(text, v.end)
+    end = p.rx["period_end"].search(text, v.end)
     end = end.start() if end else len(text)
     run = [g for g in figures if v.end <= g.start < end and g.indicator == v.indicator and g.kind == v.kind
            and g.table is None]
@@ -121,7 +118,7 @@ def panel(p: Patterns, doc_id: str, text: str, figures: list[Figure],
         iv, unit = _panel_value(f, of(f))
         cells[column] = f.value_base / PANEL_UNIT[f.kind][1]   # exact, not the interval's middle
         sources.append(PanelSource(doc_id, column, (f.figure_id,), "stated", iv, unit))
-        prior = _prior(text, figures, f)
+        prior = _prior(p, text, figures, f)
         if prior is not None and f.table is None:
             piv, unit = _panel_value(f, prior[0])
             sources.append(PanelSource(doc_id, column, tuple(g.figure_id for g in prior[1]), "prior", piv, unit))

@@ -9,21 +9,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-import regex
+from ..core.patterns import Patterns, load_patterns
 
-_NUMBERED = (
-    (1, regex.compile(r"(?P<label>(?P<n>[一二三四五六七八九十]+)、)")),
-    (2, regex.compile(r"(?P<label>[（(](?P<n>[一二三四五六七八九十]+)[)）])")),
-    (3, regex.compile(r"(?P<label>(?P<n>\d{1,2})(?:[、．]|\.(?!\d)))")),
-    (4, regex.compile(r"(?P<label>[（(](?P<n>\d{1,2})[)）])")),
-)
 _CN = {c: i for i, c in enumerate("零一二三四五六七八九", 0)}
-_SENTENCE_END = regex.compile(r"[。！？!?；;]")
-_TITLE_END = regex.compile(r"[。：:]")
-_PROSE = regex.compile(r"[。；，,;！？]")
-_CELL_SPLIT = {"pipe": regex.compile(r"\s*[|｜]\s*"), "space": regex.compile(r"(?:[ \t\u3000\u00a0]{2,}|\t)")}
-_CAPTION = regex.compile(r"^(?:表\s*\d+|附表|附件|附[:：]|单位[:：])")
-_DATE_LINE = regex.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+_LEVELS = (1, 2, 3, 4)   # heading_1 … heading_4 of patterns/structure.yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +67,10 @@ def _lines(text: str):
         pos += len(raw)
 
 
-def _cells(text: str, start: int, end: int) -> tuple[str, tuple[Cell, ...]] | None:
+def _cells(p: Patterns, text: str, start: int, end: int) -> tuple[str, tuple[Cell, ...]] | None:
     line = text[start:end]
     for kind in ("pipe", "space"):
-        splitter = _CELL_SPLIT[kind]
+        splitter = p.rx[f"cell_{kind}"]
         parts, pos = [], 0
         for m in splitter.finditer(line):
             parts.append((pos, m.start()))
@@ -98,8 +87,10 @@ def _cells(text: str, start: int, end: int) -> tuple[str, tuple[Cell, ...]] | No
 class Layout:
     """Headings, sentences and tables of one text, with offset look-ups."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, patterns: Patterns | None = None):
         self.text = text
+        self.p = p = patterns or load_patterns()
+        self._caption, self._prose, self._sentence_end = p.rx["caption"], p.rx["prose_mark"], p.rx["sentence_end"]
         lines = [(s, e) for s, e in _lines(text)]
         self.title: tuple[int, int] | None = None
         self.tables: list[Table] = []
@@ -128,7 +119,7 @@ class Layout:
             if run and len(run[0][1]) <= 2:
                 ls, le = lines[run[0][0]]
                 line = self.text[ls:le]
-                if _CAPTION.match(line) or "单位" in line:
+                if self._caption.match(line) or "单位" in line:
                     caption = line  # 表1  项目资金情况（单位：万元） heads the table, it is no row
                     run = run[1:]
             widest = max((len(c) for _, c in run), default=0)
@@ -137,7 +128,7 @@ class Layout:
                 if first > 0:
                     ps, pe = lines[first - 1]
                     prev = self.text[ps:pe]
-                    if not caption and prev and (_CAPTION.match(prev) or "单位" in prev) and len(prev) <= 60:
+                    if not caption and prev and (self._caption.match(prev) or "单位" in prev) and len(prev) <= 60:
                         caption = prev
                 rows = tuple(TableRow(lines[i][0], lines[i][1], cells) for i, cells in run)
                 self.tables.append(Table(len(self.tables) + 1, rows, caption))
@@ -145,7 +136,7 @@ class Layout:
             run, run_kind = [], None
 
         for i, (s, e) in enumerate(lines):
-            found = _cells(self.text, s, e) if e > s else None
+            found = _cells(self.p, self.text, s, e) if e > s else None
             if found and (run_kind in (None, found[0])):
                 run_kind = found[0]
                 run.append((i, found[1]))
@@ -166,7 +157,7 @@ class Layout:
                     break
                 continue
             line = self.text[s:e]
-            if len(line) > 40 or _PROSE.search(line) or _numbered(line):
+            if len(line) > 40 or self._prose.search(line) or _numbered(self.p, line):
                 break
             start = s if start is None else start
             end = e
@@ -179,10 +170,10 @@ class Layout:
             if e == s or s < body_start or i in table_lines:
                 continue
             line = self.text[s:e]
-            found = _numbered(line)
+            found = _numbered(self.p, line)
             if found:
                 level, m = found
-                stop = _TITLE_END.search(line, m.end())
+                stop = self.p.rx["title_end"].search(line, m.end())
                 title = line[: stop.start()] if stop else line
                 self.headings.append(Heading(s, e, level, m.group("label"),
                                              cn_int(m.group("n")), title.strip()))
@@ -192,8 +183,8 @@ class Layout:
     def _unnumbered(self, lines, i: int, table_lines: set[int]) -> bool:
         s, e = lines[i]
         line = self.text[s:e]
-        if (len(line) > 30 or _PROSE.search(line) or line.endswith(("：", ":"))
-                or _CAPTION.match(line) or _DATE_LINE.match(line)):
+        if (len(line) > 30 or self._prose.search(line) or line.endswith(("：", ":"))
+                or self._caption.match(line) or self.p.rx["date_line"].match(line)):
             return False
         for j in range(i + 1, len(lines)):
             ns, ne = lines[j]
@@ -202,7 +193,7 @@ class Layout:
             if j in table_lines:
                 return False
             nxt = self.text[ns:ne]
-            return bool(_numbered(nxt)) or bool(_SENTENCE_END.search(nxt))
+            return bool(_numbered(self.p, nxt)) or bool(self._sentence_end.search(nxt))
         return False
 
     def _section_paths(self) -> list[str]:
@@ -224,7 +215,7 @@ class Layout:
                 out.append((s, e))
                 continue
             pos = s
-            for m in _SENTENCE_END.finditer(self.text, s, e):
+            for m in self._sentence_end.finditer(self.text, s, e):
                 if m.end() > pos:
                     out.append((pos, m.end()))
                 pos = m.end()
@@ -259,9 +250,9 @@ class Layout:
         return None
 
 
-def _numbered(line: str):
-    for level, pattern in _NUMBERED:
-        m = pattern.match(line)
+def _numbered(p: Patterns, line: str):
+    for level in _LEVELS:
+        m = p.rx[f"heading_{level}"].match(line)
         if m and len(line) > m.end():
             return level, m
     return None

@@ -10,27 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-import regex
 
 from ..core.numbers import MAGNITUDE, parse_number
 from ..core.model import Figure
 from ..core.patterns import Patterns
 from .structure import Cell, Layout, Table
 
-_BARE = regex.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", regex.ASCII)
-_PAREN_UNIT = regex.compile(r"[（(](?:单位[:：])?\s*([^（）()]{1,4})\s*[)）]|单位[:：]\s*(\S{1,4})")
-_SCORE_HEADER = regex.compile(r"分值|权重|得分|分数|满分|评分")
-_LABEL_PREFIX = regex.compile(r"^(?:其中|包括|含)[：:]?\s*")
-_TOTAL_ROW = regex.compile(r"^(?:合计|总计|小计|总分|共计)")
-_ROLE_BY_HEADER = (
-    ("weight", regex.compile(r"分值|权重|满分")),
-    ("score", regex.compile(r"得分|评分")),
-    ("execution_rate", regex.compile(r"执行率")),
-    ("executed", regex.compile(r"执行数|支出数|实际支出|决算数")),
-    ("budget", regex.compile(r"预算数|预算")),
-    ("target", regex.compile(r"目标|计划")),
-    ("actual", regex.compile(r"实际|完成值|完成数")),
-)
+# The first role whose header entry (patterns/tables.yaml: header_<role>) matches wins.
+HEADER_ROLES = ("weight", "score", "execution_rate", "executed", "budget", "target", "actual")
 
 
 @dataclass(frozen=True)
@@ -40,12 +27,14 @@ class Column:
     role: str
 
 
-def _header_name(text: str) -> str:
-    return _PAREN_UNIT.sub("", text).strip()
+def header_name(p: Patterns, text: str) -> str:
+    """A header without its unit: 预算数（万元） -> 预算数."""
+    return p.rx["column_unit"].sub("", text).strip()
 
 
-def _unit_of(text: str) -> str:
-    m = _PAREN_UNIT.search(text)
+def unit_of(p: Patterns, text: str) -> str:
+    """The unit a header or caption gives its bare numbers: 预算数（万元） -> 万元."""
+    m = p.rx["column_unit"].search(text)
     return (m.group(1) or m.group(2) or "").strip() if m else ""
 
 
@@ -79,10 +68,10 @@ class TableReader:
 
     # -- one table ------------------------------------------------------------------
     def _is_value(self, cell: Cell, by_cell) -> bool:
-        return (cell.start, cell.end) in by_cell or bool(_BARE.fullmatch(self.scan[cell.start:cell.end]))
+        return (cell.start, cell.end) in by_cell or bool(self.p.rx["arabic"].fullmatch(self.scan[cell.start:cell.end]))
 
     def _table(self, table: Table, by_cell) -> list[Figure]:
-        default_unit = _unit_of(table.caption) if table.caption else ""
+        default_unit = unit_of(self.p, table.caption) if table.caption else ""
         columns: list[Column] = []
         out = []
         width = max(len(r.cells) for r in table.rows)
@@ -91,7 +80,7 @@ class TableReader:
             if not any(values) and len([c for c in row.cells if c.text]) >= 2:
                 columns = self._header(row.cells)
                 # 资金情况（万元） over the row labels speaks for the block; 预算数（万元) for its column
-                block_unit = _unit_of(row.cells[0].text)
+                block_unit = unit_of(self.p, row.cells[0].text)
                 default_unit = block_unit or default_unit
                 continue
             cells = self._aligned(row.cells, values, len(columns) or width)
@@ -99,8 +88,8 @@ class TableReader:
             if first_value is None:
                 continue
             labels = [c.text.strip() for j, c in cells if j < first_value and c.text.strip()]
-            label = _LABEL_PREFIX.sub("", _header_name(labels[-1])) if labels else ""
-            total = bool(labels and _TOTAL_ROW.match(labels[0]))
+            label = self.p.rx["label_prefix"].sub("", header_name(self.p, labels[-1])) if labels else ""
+            total = bool(labels and self.p.rx["total_word"].match(labels[0]))
             if total:
                 label = "合计"
             for j, cell in cells:
@@ -116,9 +105,9 @@ class TableReader:
     def _header(self, cells: tuple[Cell, ...]) -> list[Column]:
         columns = []
         for cell in cells:
-            name = _header_name(cell.text)
-            role = next((r for r, rx in _ROLE_BY_HEADER if rx.search(name)), "")
-            unit = "分" if _SCORE_HEADER.search(name) else _unit_of(cell.text)
+            name = header_name(self.p, cell.text)
+            role = next((r for r in HEADER_ROLES if self.p.rx[f"header_{r}"].search(name)), "")
+            unit = "分" if self.p.rx["score_header"].search(name) else unit_of(self.p, cell.text)
             columns.append(Column(name, unit, role))
         return columns
 

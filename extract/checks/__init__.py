@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable
 
-import regex
 
 from ..analyse.structure import Layout
 from ..core.interval import Interval, of
 from ..core.model import CheckResult, Figure
+from ..core.patterns import Patterns
 from .messages import MESSAGES
 
-_PERIOD_END = regex.compile(r"[。！？!?\n]")
 
 
 @dataclass(frozen=True)
@@ -49,14 +48,16 @@ class Context:
     text: str
     layout: Layout
     figures: list[Figure]
-    year: int | None = None
+    year: int | None
+    patterns: Patterns
     _periods: list[int] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
     _ids: dict[int, str] = field(default_factory=dict)
     _intervals: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self._periods = [m.start() for m in _PERIOD_END.finditer(self.text)]
+        self.rx = self.patterns.rx
+        self._periods = [m.start() for m in self.rx["period_end"].finditer(self.text)]
         self._starts = [f.start for f in self.figures]
         self._ids = {id(f): f.figure_id for f in self.figures}
         self._intervals = {}
@@ -104,10 +105,10 @@ class Context:
 
 
 def run_checks(doc_id: str, text: str, figures: list[Figure], layout: Layout,
-               year: int | None) -> list[CheckResult]:
+               year: int | None, patterns: Patterns) -> list[CheckResult]:
     """Every registered check on one document, in registry order; `year` is the report's
     (metadata.report_year)."""
-    ctx = Context(doc_id, text, layout, figures, year)
+    ctx = Context(doc_id, text, layout, figures, year, patterns)
     out: list[CheckResult] = []
     for name, chk in REGISTRY.items():
         results = list(chk.run(ctx))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Iterable, Mapping
 
-from ..core.interval import Interval, fmt
+from ..core.interval import fmt
 from ..core.model import CheckResult, PanelSource
 
 CHECK = "cross_year_mismatch"

@@ -6,7 +6,6 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Iterator
 
-import regex
 
 from ..core.model import CheckResult, Figure
 from . import Context, check, unit_slip
@@ -16,12 +15,6 @@ from .messages import UNIT_SLIP
 AMOUNTS = {"money", "count", "length", "area", "other"}
 CHANGE_ROLES = {"delta", "growth_rate", "prior"}
 HUNDRED = Decimal(100)
-_PARTS_CUE = regex.compile(r"其中|主要包括|包括|分别为|分别是|按[^，,。；]{1,8}分[：:，,]?")
-_NEW_BREAKDOWN = regex.compile(r"按[^，,。；]{1,8}分")
-_NESTING_CUE = regex.compile(r"其中|包括")
-_OTHER_PART = regex.compile(r"^(?:其他|其它|其余|剩余)")
-_WHOLE_YEAR = regex.compile(r"全年|调整后|总预算")
-_COMPLETION = regex.compile(r"完成率|完成目标任务的")
 
 
 def _name(f: Figure) -> str:
@@ -48,10 +41,10 @@ def _parts_region(ctx: Context, t: Figure) -> tuple[int, int, bool] | None:
     """Where the parts of total `t` are listed: after a cue in its sentence, or in the next
     sentence when that one opens with the cue (…合计5.08万元。其中：…)."""
     p_start, p_end = ctx.period(t.start)
-    m = _PARTS_CUE.search(ctx.text, t.end, p_end)
+    m = ctx.rx["parts_follow"].search(ctx.text, t.end, p_end)
     if m is None:
         n_start, n_end = ctx.period(p_end)
-        m = _PARTS_CUE.match(ctx.text, n_start + len(ctx.text[n_start:n_end]) - len(ctx.text[n_start:n_end].lstrip()))
+        m = ctx.rx["parts_follow"].match(ctx.text, n_start + len(ctx.text[n_start:n_end]) - len(ctx.text[n_start:n_end].lstrip()))
         if m is None or n_start < p_end:
             return None
         p_end = n_end
@@ -75,7 +68,7 @@ def _breakdowns(ctx: Context, t: Figure, start: int, end: int):
         boundary = False
         if prev is not None:
             between = ctx.text[prev.end:f.start]
-            if _NEW_BREAKDOWN.search(between):
+            if ctx.rx["breakdown_by"].search(between):
                 groups.append([])
                 depth = 0
             else:
@@ -84,7 +77,7 @@ def _breakdowns(ctx: Context, t: Figure, start: int, end: int):
                 if "；" in between or ";" in between:
                     depth, boundary = 0, True
                 depth = max(0, depth + opens - closes)
-                if _NESTING_CUE.search(between) and opens == closes:
+                if ctx.rx["nesting"].search(between) and opens == closes:
                     depth += 1
         if depth == 0:
             groups[-1].append((f, boundary))
@@ -100,7 +93,7 @@ def _sum_result(ctx: Context, t: Figure, candidates: list[list[Figure]], exhaust
     best = None
     for parts in candidates:
         s = total(ctx.of(p) for p in parts)
-        full = exhaustive or any(_OTHER_PART.match(p.indicator) for p in parts)
+        full = exhaustive or any(ctx.rx["other_part"].match(p.indicator) for p in parts)
         ok = s.overlaps(stated) if full else s.lo <= stated.hi
         if ok:
             return ctx.result("sum_mismatch", "pass", [t, *parts], stated=stated, expected=s,
@@ -285,11 +278,11 @@ def rate_mismatch(ctx: Context) -> Iterator[CheckResult]:
                 f.role == "total" and "预算" in ctx.text[max(0, f.start - 8):f.start])]
             executed = [f for f in money if f.role == "executed"]
             if budget and executed:
-                whole_year = [f for f in budget if _WHOLE_YEAR.search(ctx.text[max(0, f.start - 8):f.start])]
+                whole_year = [f for f in budget if ctx.rx["whole_year_budget"].search(ctx.text[max(0, f.start - 8):f.start])]
                 yield _rate_result(ctx, r.indicator, r, executed[-1], (whole_year or budget)[0])
             continue
         lead = ctx.text[before[-1].end if before else start:r.start]
-        if _COMPLETION.search(lead) or _COMPLETION.search(r.indicator):
+        if ctx.rx["completion_rate"].search(lead) or ctx.rx["completion_rate"].search(r.indicator):
             same = [f for f in before if f.kind not in ("percent", "percentage_point") and f.role not in CHANGE_ROLES]
             if len(same) >= 2 and same[-1].kind == same[-2].kind and same[-1].base_unit == same[-2].base_unit:
                 yield _rate_result(ctx, r.indicator, r, same[-1], same[-2])

@@ -5,7 +5,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterator
 
-import regex
 
 from ..core.interval import Interval
 from ..core.model import CheckResult, Figure
@@ -13,35 +12,25 @@ from ..analyse.structure import cn_int
 from . import Context, check, unit_slip
 from .messages import UNIT_SLIP
 
-_SCOPE = regex.compile(r"^(?:全年|本年度?|年度|当年|全[县镇乡市区局校]|我[县镇乡局校院]|学校|本单位|本部门|本局|本校)+")
 _REPEAT_ROLES = {"", "total", "part", "executed", "budget", "actual"}
 _AMOUNTS = {"money", "count", "length", "area", "other"}
-_BOUNDED_SHARE = regex.compile(
-    r"满意度|覆盖率|占比|比例|比重|知晓率|合格率|参与率|普及率|到位率|入住率|回收率|有效率|及时率|巩固率|"
-    r"上线率|毕业率|落实率|公开率|收缴率|参保率|治理率|整改率|利用率|成功率|办结率|免疫密度|住校率")
-_FUTURE = regex.compile(r"(?:预计|计划于|将于|拟于|有望|争取在?|力争在?)[^。；！？\n]{0,10}?(?:((?:19|20)\d{2})\s*年|年底前|年内|年末前)")
-_UNTIL_NOW = regex.compile(r"截[止至](?:到)?目前|到目前为止|目前为止")
-_LIST_ITEM = regex.compile(r"([一二三四五六七八九十]+)是")
-_PAREN_LIST = regex.compile(r"[（(]([^（）()]{1,40})[)）]")
-_COMPARE_YEAR = regex.compile(r"(?:较|比|与|同)\s*((?:19|20)\d{2})\s*年(?!度?[底末]?(?:预算|目标|计划))")
-_LOWER_BETTER = regex.compile(r"成本|失业率|结余率|发生率|事故|投诉|超支|费用")
 _CN = "零一二三四五六七八九十"
 _SHARE_RANGE = Interval(Decimal(0), Decimal(100))
 
 
-def _key(f: Figure) -> str:
-    return _SCOPE.sub("", f.indicator).strip("“”")
+def _key(ctx: Context, f: Figure) -> str:
+    return ctx.rx["repeat_scope"].sub("", f.indicator).strip("“”")
 
 
 @check("conflicting_repeat", "warning")
 def conflicting_repeat(ctx: Context) -> Iterator[CheckResult]:
     groups: dict[tuple[str, str, str], list[Figure]] = defaultdict(list)
     for f in ctx.figures:
-        if f.table is None and f.role in _REPEAT_ROLES and f.kind in _AMOUNTS and len(_key(f)) >= 2:
+        if f.table is None and f.role in _REPEAT_ROLES and f.kind in _AMOUNTS and len(_key(ctx, f)) >= 2:
             heading = ctx.layout.heading_at(f.start)
             if heading and "目标" in heading.title and "完成" not in heading.title:
                 continue
-            groups[(_key(f), f.kind, f.base_unit)].append(f)
+            groups[(_key(ctx, f), f.kind, f.base_unit)].append(f)
     for (name, _, _), figures in groups.items():
         if len(figures) < 2:
             continue
@@ -78,7 +67,7 @@ def _same_number_garbled(ctx: Context, a: Figure, b: Figure) -> bool:
 @check("percent_out_of_range", "warning")
 def percent_out_of_range(ctx: Context) -> Iterator[CheckResult]:
     for f in ctx.figures:
-        if f.kind != "percent" or f.role in ("growth_rate", "delta") or not _BOUNDED_SHARE.search(f.indicator):
+        if f.kind != "percent" or f.role in ("growth_rate", "delta") or not ctx.rx["bounded_share"].search(f.indicator):
             continue
         status = "fail" if ctx.of(f).lo > 100 else "pass"
         yield ctx.result("percent_out_of_range", status, [f], stated=ctx.of(f), expected=_SHARE_RANGE, within=True,
@@ -90,32 +79,33 @@ def enumeration_count(ctx: Context) -> Iterator[CheckResult]:
     for f in ctx.figures:
         if f.kind != "count" or f.table is not None or f.value > 20 or f.value < 2:
             continue
-        paren = _PAREN_LIST.match(ctx.text, f.end + len(_noun_after(ctx.text, f.end)))
+        paren = ctx.rx["paren_list"].match(ctx.text, f.end + len(_noun_after(ctx, f.end)))
         if paren:
-            listed = len(regex.split(r"[、，,]", paren.group(1)))
+            listed = len(ctx.rx["list_separator"].split(paren.group(1)))
         else:
-            listed = _items_after(ctx.text, f.end)
+            listed = _items_after(ctx, f.end)
         if listed is None:
             continue
         status = "pass" if listed == f.value else "fail"
         yield ctx.result("enumeration_count", status, [f], stated=f.value, expected=Decimal(listed),
-                         surface=f.surface + _noun_after(ctx.text, f.end), announced=f.value, listed=listed)
+                         surface=f.surface + _noun_after(ctx, f.end), announced=f.value, listed=listed)
 
 
-def _noun_after(text: str, pos: int) -> str:
-    m = regex.match(r"\p{Han}{0,6}?(?=[（(：:，,。；\s]|$)", text[pos:pos + 8])
+def _noun_after(ctx: Context, pos: int) -> str:
+    m = ctx.rx["noun_after_count"].match(ctx.text[pos:pos + 8])
     return m.group() if m else ""
 
 
-def _items_after(text: str, pos: int) -> int | None:
+def _items_after(ctx: Context, pos: int) -> int | None:
     """一是…二是…三是…: the number of items listed right after an announced count."""
+    text, item = ctx.text, ctx.rx["list_item"]
     line_end = text.find("\n", pos)
     line_end = len(text) if line_end < 0 else line_end
-    first = _LIST_ITEM.search(text, pos, min(line_end, pos + 80))
+    first = item.search(text, pos, min(line_end, pos + 80))
     if not first or cn_int(first.group(1)) != 1:
         return None
     n = 1
-    for m in _LIST_ITEM.finditer(text, first.end(), line_end):
+    for m in item.finditer(text, first.end(), line_end):
         if cn_int(m.group(1)) == n + 1:
             n += 1
     return n
@@ -130,12 +120,12 @@ def stale_forecast(ctx: Context) -> Iterator[CheckResult]:
     while start < len(ctx.text):
         p_start, p_end = ctx.period(start)
         sentence = ctx.text[p_start:p_end]
-        future = _FUTURE.search(sentence)
+        future = ctx.rx["future_tense"].search(sentence)
         words = ""
         if future and (future.group(1) is None or int(future.group(1)) == ctx.year):
             words = future.group()
-        elif _UNTIL_NOW.search(sentence):
-            words = _UNTIL_NOW.search(sentence).group()
+        elif ctx.rx["until_now"].search(sentence):
+            words = ctx.rx["until_now"].search(sentence).group()
         if words:
             stale.append((p_start, p_end, words))
         start = max(p_end, start + 1)
@@ -170,7 +160,7 @@ def target_unmet(ctx: Context) -> Iterator[CheckResult]:
         if not target or not actual or target.kind != actual.kind or target.base_unit != actual.base_unit:
             continue
         t, a = ctx.of(target), ctx.of(actual)
-        if target.approx in ("at_most", "less_than") or (target.approx == "exact" and _LOWER_BETTER.search(target.indicator)):
+        if target.approx in ("at_most", "less_than") or (target.approx == "exact" and ctx.rx["lower_is_better"].search(target.indicator)):
             met = a.lo <= t.hi
         else:
             met = a.hi >= t.lo
@@ -187,7 +177,7 @@ def target_unmet(ctx: Context) -> Iterator[CheckResult]:
 def period_mismatch(ctx: Context) -> Iterator[CheckResult]:
     if ctx.year is None:
         return
-    for m in _COMPARE_YEAR.finditer(ctx.text):
+    for m in ctx.rx["compare_year"].finditer(ctx.text):
         other = int(m.group(1))
         if other in (ctx.year, ctx.year - 1):
             continue

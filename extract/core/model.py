@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
-from .interval import Interval, fmt
+from .interval import Interval
 
 KINDS = ("money", "count", "length", "area", "percent", "percentage_point", "score", "other")
 APPROX = ("exact", "approx", "more_than", "less_than", "at_least", "at_most")

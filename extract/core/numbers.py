@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import cn2an
-import regex
 
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
@@ -17,13 +16,25 @@ NORMALISE = str.maketrans(_FULLWIDTH)
 MAGNITUDE = {"万": 10_000, "亿": 100_000_000}  # between a number and its unit: 1.2万户, 3.2亿元
 CN_DIGITS = set("零〇一二两三四五六七八九十百千")
 PLACE_ONLY = set("十百千")
+_ARABIC_DIGITS = frozenset("0123456789")
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿点")
-_ARABIC = regex.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 
 
 def normalise(text: str) -> str:
     """Same length as `text`: offsets found in the result index the original."""
     return text.translate(NORMALISE)
+
+
+def _arabic(s: str) -> bool:
+    """Digits with thousands in groups of three and one decimal point: the form the number
+    patterns find (patterns/numbers.yaml `arabic`), checked again without a second regex."""
+    whole, dot, fraction = s.partition(".")
+    if dot and (not fraction or not set(fraction) <= _ARABIC_DIGITS):
+        return False
+    groups = whole.split(",")
+    if not all(g and set(g) <= _ARABIC_DIGITS for g in groups):
+        return False
+    return len(groups) == 1 or (len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]))
 
 
 def parse_number(s: str) -> Decimal:
@@ -33,7 +44,9 @@ def parse_number(s: str) -> Decimal:
     """
     if not s:
         raise NotANumber(s)
-    if _ARABIC.fullmatch(s):
+    if s[0] in _ARABIC_DIGITS:
+        if not _arabic(s):
+            raise NotANumber(s)
         return Decimal(s.replace(",", ""))
     if s[0] in PLACE_ONLY:
         s = "一" + s

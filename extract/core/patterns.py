@@ -1,9 +1,15 @@
 """Load, validate and compile the pattern data in `patterns/` into one immutable set.
 
-Patterns are data so that a reviewer can read and extend them without reading code;
-this module is the only place that knows their file layout. Everything is checked
-before any document is read: an unknown field, an undefined `{reference}` or a regex
-that does not compile is a `PatternError` naming the file and the key.
+Patterns are data so that a reviewer can read and extend them without reading code; this
+module is the only place that knows their file layout. Six files hold named regex entries
+(numbers, exclusions, cues, structure, tables, metadata): one namespace, so `{name}` in any
+regex reuses any entry (and the generated `unit`, `prefix`, `inner`, `suffix`), and code
+refers to an entry by its name (`patterns.rx["total"]`). Four files have shapes of their own
+(units, qualifiers, lexicon, indicators).
+
+Everything is checked before any document is read, and every problem is a `PatternError`
+naming the file and the key: a duplicate key, an unknown field or section, an entry without
+examples, an undefined or circular `{reference}`, a regex that does not compile.
 """
 from __future__ import annotations
 
@@ -21,9 +27,11 @@ import yaml
 from .errors import PatternError
 
 FLAGS = regex.VERBOSE | regex.V0
-_REF = regex.compile(r"\{([a-z_]+)\}")
-FILES = ("numbers", "units", "qualifiers", "exclusions", "cues", "lexicon", "indicators")
-_ENTRY_FIELDS = {"doc", "regex", "examples", "counterexamples"}
+_REF = regex.compile(r"\{([a-z_][a-z0-9_]*)\}")  # technical: the `{name}` reference syntax itself
+REGEX_FILES = ("numbers", "exclusions", "cues", "structure", "tables", "metadata")
+FILES = (*REGEX_FILES, "units", "qualifiers", "lexicon", "indicators")
+# An entry's examples must match it whole (`whole: true`, the default for numbers) or somewhere.
+_ENTRY_FIELDS = {"doc", "regex", "examples", "counterexamples", "whole"}
 _UNIT_FIELDS = {"kind", "base", "factor", "forms", "not_before", "only_before", "numerals",
                 "needs", "examples", "counterexamples"}
 _KINDS = {"money", "count", "length", "area", "percent", "percentage_point", "score", "other"}
@@ -60,15 +68,15 @@ class IndicatorSpec:
 
 @dataclass(frozen=True)
 class Patterns:
-    """Everything the recognizer needs, compiled once; read-only after loading."""
+    """Everything the pipeline needs of the language of reports, compiled once; read-only."""
 
     folder: Path
     figure: regex.Pattern
-    numbers: Mapping[str, regex.Pattern]     # every entry of numbers.yaml, references resolved
+    rx: Mapping[str, regex.Pattern]          # every named entry of the regex files
+    entries: Mapping[str, tuple[str, bool]]  # entry name -> (its file, whether examples match whole)
     units: Mapping[str, UnitSpec]            # surface form -> unit
     qualifiers: Mapping[str, Mapping]        # position -> word -> approx; not_after -> word -> regex
     exclusion: regex.Pattern
-    cues: Mapping[str, regex.Pattern]
     words: tuple[str, ...]
     lead_drop: regex.Pattern
     after_stop: regex.Pattern
@@ -94,10 +102,50 @@ def patterns_dir(override: str | os.PathLike | None = None) -> Path:
     raise PatternError("patterns/", "folder", f"not found ({where}); pass --patterns DIR or set JIXIAO_PATTERNS")
 
 
+# ---------------------------------------------------------------- reading
+
+class _Loader(yaml.SafeLoader):
+    """YAML that refuses a key written twice in one mapping (the later one would win silently)."""
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise _Duplicate(str(key), key_node.start_mark.line + 1)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str, line: int):
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
+def _read(folder: Path, name: str) -> dict:
+    path = folder / f"{name}.yaml"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except _Duplicate as e:
+        raise PatternError(path.name, e.key, f"duplicate key (again on line {e.line})") from e
+    except (OSError, yaml.YAMLError) as e:
+        raise PatternError(path.name, "-", f"cannot read: {e}") from e
+    if not isinstance(data, dict):
+        raise PatternError(path.name, "-", "expected a mapping at top level")
+    return data
+
+
+# ---------------------------------------------------------------- checking and compiling
+
 def _compile(file: str, key: str, source: str) -> regex.Pattern:
     try:
         return regex.compile(source, FLAGS)
-    except regex.error as e:
+    except (regex.error, TypeError) as e:
         raise PatternError(file, key, f"regex does not compile: {e}") from e
 
 
@@ -107,6 +155,11 @@ def _check_fields(file: str, key: str, entry, allowed: set[str]) -> None:
     unknown = set(entry) - allowed
     if unknown:
         raise PatternError(file, key, f"unknown field(s) {sorted(unknown)}")
+
+
+def _needs_examples(file: str, key: str, entry: dict, field: str = "examples") -> None:
+    if not entry.get(field):
+        raise PatternError(file, key, f"no {field}: every entry shows what it matches")
 
 
 def _alternation(words) -> str:
@@ -119,6 +172,7 @@ def _units(data: dict) -> tuple[dict[str, UnitSpec], str]:
     for unit, e in data.items():
         unit = str(unit)
         _check_fields("units.yaml", unit, e, _UNIT_FIELDS)
+        _needs_examples("units.yaml", unit, e)
         if e.get("kind") not in _KINDS:
             raise PatternError("units.yaml", unit, f"kind must be one of {sorted(_KINDS)}")
         if e.get("needs", "") not in ("", "listed", "duration"):
@@ -142,8 +196,11 @@ def _units(data: dict) -> tuple[dict[str, UnitSpec], str]:
     return forms, "(?:" + "|".join(a for _, a in alternatives) + ")"
 
 
-def _qualifiers(data: dict) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    table: dict[str, dict[str, str]] = {}
+def _qualifiers(data: dict) -> tuple[dict[str, Mapping], dict[str, str]]:
+    unknown = set(data) - {"prefix", "inner", "suffix", "examples", "not_after"}
+    if unknown:
+        raise PatternError("qualifiers.yaml", ",".join(sorted(unknown)), "unknown section")
+    table: dict[str, Mapping] = {}
     fragments = {}
     for position in ("prefix", "inner", "suffix"):
         words: dict[str, str] = {}
@@ -154,13 +211,12 @@ def _qualifiers(data: dict) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
                 words[str(w)] = approx
         table[position] = MappingProxyType(words)
         fragments[position] = _alternation(words)
-    not_after = {}
-    for word, rx in (data.get("not_after") or {}).items():
-        not_after[str(word)] = _compile("qualifiers.yaml", f"not_after.{word}", rx)
+    for approx in _APPROX:
+        if approx not in (data.get("examples") or {}):
+            raise PatternError("qualifiers.yaml", f"examples.{approx}", "no examples")
+    not_after = {str(w): _compile("qualifiers.yaml", f"not_after.{w}", rx)
+                 for w, rx in (data.get("not_after") or {}).items()}
     table["not_after"] = MappingProxyType(not_after)
-    unknown = set(data) - {"prefix", "inner", "suffix", "examples", "not_after"}
-    if unknown:
-        raise PatternError("qualifiers.yaml", ",".join(sorted(unknown)), "unknown section")
     return table, fragments
 
 
@@ -172,6 +228,7 @@ def _indicators(data: dict):
     specs = {}
     for column, e in (data.get("columns") or {}).items():
         _check_fields(file, column, e, _INDICATOR_FIELDS)
+        _needs_examples(file, column, e)
         if e.get("kind") not in _KINDS:
             raise PatternError(file, column, f"kind must be one of {sorted(_KINDS)}")
         rx = lambda key: tuple(_compile(file, f"{column}.{key}", n) for n in e.get(key, ()))
@@ -189,53 +246,53 @@ def _indicators(data: dict):
     return specs, _compile(file, "ignore", data.get("ignore", "(?!)")), derived
 
 
-def _resolve(name: str, fragments: dict[str, str], seen: tuple[str, ...] = ()) -> str:
+def _entries(raw: dict) -> tuple[dict[str, str], dict[str, tuple[str, bool]]]:
+    """name -> regex source and name -> (file, whole) over every regex file; names are unique."""
+    sources, where = {}, {}
+    for file in REGEX_FILES:
+        for key, e in raw[file].items():
+            key = str(key)
+            _check_fields(f"{file}.yaml", key, e, _ENTRY_FIELDS)
+            if "regex" not in e:
+                raise PatternError(f"{file}.yaml", key, "missing regex")
+            _needs_examples(f"{file}.yaml", key, e)
+            if key in where:
+                raise PatternError(f"{file}.yaml", key, f"name already used in {where[key][0]}.yaml")
+            sources[key] = str(e["regex"])
+            where[key] = (file, bool(e.get("whole", file == "numbers")))
+    return sources, where
+
+
+def _resolve(name: str, fragments: dict[str, str], where: dict, seen: tuple[str, ...] = ()) -> str:
+    file = f"{where[name][0]}.yaml" if name in where else "patterns"
     if name in seen:
-        raise PatternError("numbers.yaml", name, f"circular reference via {' -> '.join(seen)}")
-    if name not in fragments:
-        raise PatternError("numbers.yaml", name, "undefined reference")
-    return _REF.sub(lambda m: "(?:" + _resolve(m.group(1), fragments, seen + (name,)) + ")",
-                    fragments[name])
+        raise PatternError(file, name, f"circular reference via {' -> '.join(seen)}")
 
+    def ref(m: regex.Match) -> str:
+        target = m.group(1)
+        if target not in fragments:
+            raise PatternError(file, name, f"{{{target}}}: undefined reference")
+        return "(?:" + _resolve(target, fragments, where, seen + (name,)) + ")"
 
-def _read(folder: Path, name: str) -> dict:
-    path = folder / f"{name}.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise PatternError(path.name, "-", f"cannot read: {e}") from e
-    if not isinstance(data, dict):
-        raise PatternError(path.name, "-", "expected a mapping at top level")
-    return data
+    return _REF.sub(ref, fragments[name])
 
 
 def build(folder: Path) -> Patterns:
     raw = {name: _read(folder, name) for name in FILES}
-
-    numbers = raw["numbers"]
-    for key, e in numbers.items():
-        _check_fields("numbers.yaml", key, e, _ENTRY_FIELDS)
-        if "regex" not in e:
-            raise PatternError("numbers.yaml", key, "missing regex")
     units, unit_regex = _units(raw["units"])
     qualifiers, qualifier_fragments = _qualifiers(raw["qualifiers"])
-    fragments = {k: e["regex"] for k, e in numbers.items()}
-    fragments.update(unit=unit_regex, **qualifier_fragments)
-    resolved = {k: _resolve(k, fragments) for k in numbers}
-    compiled_numbers = {k: _compile("numbers.yaml", k, v) for k, v in resolved.items()}
-    if "figure" not in compiled_numbers:
+    sources, where = _entries(raw)
+    generated = {"unit": unit_regex, **qualifier_fragments}
+    clash = set(generated) & set(sources)
+    if clash:
+        name = sorted(clash)[0]
+        raise PatternError(f"{where[name][0]}.yaml", name, "name is reserved for a generated fragment")
+    fragments = {**sources, **generated}
+    rx = {k: _compile(f"{where[k][0]}.yaml", k, _resolve(k, fragments, where)) for k in sources}
+    if "figure" not in rx:
         raise PatternError("numbers.yaml", "figure", "missing: the whole-figure pattern")
-
-    exclusions = []
-    for key, e in raw["exclusions"].items():
-        _check_fields("exclusions.yaml", key, e, _ENTRY_FIELDS)
-        exclusions.append(_compile("exclusions.yaml", key, e["regex"]).pattern)
-    exclusion = _compile("exclusions.yaml", "*", "|".join(f"(?:{p})" for p in exclusions))
-
-    cues = {}
-    for key, e in raw["cues"].items():
-        _check_fields("cues.yaml", key, e, _ENTRY_FIELDS)
-        cues[key] = _compile("cues.yaml", key, e["regex"])
+    exclusion = _compile("exclusions.yaml", "*", "|".join(
+        f"(?:{rx[k].pattern})" for k in raw["exclusions"]))
 
     indicators, indicator_ignore, derived = _indicators(raw["indicators"])
     lex = raw["lexicon"]
@@ -243,14 +300,16 @@ def build(folder: Path) -> Patterns:
     for key in ("lead_drop", "after_stop"):
         if key not in lex:
             raise PatternError("lexicon.yaml", key, "missing")
+    _needs_examples("lexicon.yaml", "words", lex)
+    _needs_examples("lexicon.yaml", "lead_drop", lex, "lead_drop_examples")
     return Patterns(
         folder=folder,
-        figure=compiled_numbers["figure"],
-        numbers=MappingProxyType(compiled_numbers),
+        figure=rx["figure"],
+        rx=MappingProxyType(rx),
+        entries=MappingProxyType(where),
         units=MappingProxyType(units),
         qualifiers=MappingProxyType(qualifiers),
         exclusion=exclusion,
-        cues=MappingProxyType(cues),
         words=tuple(str(w) for w in lex.get("words", ())),
         lead_drop=_compile("lexicon.yaml", "lead_drop", lex["lead_drop"]),
         after_stop=_compile("lexicon.yaml", "after_stop", lex["after_stop"]),
