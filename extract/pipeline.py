@@ -116,7 +116,7 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
     """Read and analyse one file; a bad document becomes an error report, never an exception."""
     t0 = time.perf_counter()
     try:
-        doc = read_document(path, doc_id, max_bytes=max_bytes, ocr=ocr, timeout=None)
+        doc = read_document(path, doc_id, max_bytes=max_bytes, ocr=ocr, timeout=None, patterns=patterns)
         analysis = analyse(doc, patterns, strict=strict)
     except InputError as e:
         return error_report(path, doc_id, str(e), time.perf_counter() - t0)

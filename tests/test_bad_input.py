@@ -15,6 +15,8 @@ import pytest
 from extract import run
 from support import read_rows as _rows
 
+pytestmark = pytest.mark.batch
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "corpora" / "jiedao-2022.txt"
 

@@ -21,6 +21,8 @@ from extract.core.patterns import patterns_dir
 from extract.pipeline import process, read_report
 from support import read_rows as _rows
 
+pytestmark = pytest.mark.batch
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
 TABLES = [f"{name}.csv" for name in output.TABLES]
@@ -274,7 +276,7 @@ def test_a_crashing_or_memory_hungry_document_is_an_error_row(tmp_path):
 
 
 def test_dask_local_cluster_writes_what_local_workers_write(one_worker, tmp_path):
-    pytest.importorskip("distributed")
+    import distributed  # noqa: F401  (a dependency: its absence is a failure, not a skip)
     inputs, out1, summary1 = one_worker
     summary = run_batch([inputs], tmp_path / "out", workers=2, dask="local")
     _assert_same(out1, tmp_path / "out")

@@ -24,6 +24,8 @@ from extract.review import write_report
 from extract.review.server import make_server
 from extract.review.store import open_store
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
 CHROMIUM = Path("/usr/bin/chromium")

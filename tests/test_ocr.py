@@ -57,6 +57,7 @@ def page_of(report, surface: str):
 
 # ---------------------------------------------------------------- the corpus scans
 
+@pytest.mark.ocr
 def test_one_scanned_page_reads_its_figures():
     pdf = pdfium.PdfDocument(BAISHA_SCAN)
     try:
@@ -78,6 +79,7 @@ def baisha_scan():
     return extract.read_report(BAISHA_SCAN)
 
 
+@pytest.mark.ocr
 def test_read_report_marks_ocr_figures(baisha_scan):
     report = baisha_scan
     assert report.status == "ok", report.error
@@ -93,6 +95,7 @@ def test_read_report_marks_ocr_figures(baisha_scan):
     assert "— 6 —" not in report.document.text and "—6—" not in report.document.text
 
 
+@pytest.mark.ocr
 def test_scanned_table_keeps_its_columns():
     """The ruled table of the xiangmu scan comes back row by row with empty cells, so its
     bare numbers stand under their headers."""
@@ -110,6 +113,7 @@ def test_scanned_table_keeps_its_columns():
 
 # ---------------------------------------------------------------- scans made here
 
+@pytest.mark.ocr
 def test_generated_scan_figures_on_their_pages(tmp_path):
     # text-PDF page 6 first, page 2 second: 1773.84万元 on page 1, 200亩 on page 2
     picked = pick(CORPUS / "baisha-2023.pdf", [5, 1], tmp_path / "picked.pdf")
@@ -133,6 +137,7 @@ def mixed_pdf(tmp_path: Path) -> Path:
     return tmp_path / "mixed.pdf"
 
 
+@pytest.mark.ocr
 def test_mixed_pdf_text_page_and_scanned_page(tmp_path):
     report = extract.read_report(mixed_pdf(tmp_path))
     assert report.status == "ok", report.error
@@ -185,6 +190,7 @@ def test_engine_loaded_once():
     assert ocr._rapidocr() is ocr._rapidocr()
 
 
+@pytest.mark.ocr
 def test_tesseract_reads_a_page():
     """Needs the Debian packages tesseract-ocr and tesseract-ocr-chi-sim."""
     pdf = pdfium.PdfDocument(BAISHA_SCAN)
@@ -198,6 +204,7 @@ def test_tesseract_reads_a_page():
     assert 0.5 < page.confidence <= 1
 
 
+@pytest.mark.ocr
 def test_timeout_is_checked_between_pages():
     t0 = time.monotonic()
     with pytest.raises(InputError) as e:
@@ -244,6 +251,7 @@ def test_ruled_grid_gives_rows_with_empty_cells():
         ("项目 | 预算数（万元） | 执行数（万元）", 0), ("合计 |  | 1,286.00", 1), ("说明", -1)]
 
 
+@pytest.mark.ocr
 def test_skew_is_measured():
     pdf = pdfium.PdfDocument(CORPUS / "baisha-2023.pdf")
     image = pdf[5].render(scale=200 / 72, grayscale=True).to_pil().convert("L")

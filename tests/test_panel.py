@@ -113,6 +113,7 @@ def test_panel_cells_sources_and_cross_year(tmp_path):
     assert "收入合计" in flags[0]["message"] and flags[0]["severity"] == "warning"
 
 
+@pytest.mark.corpus
 def test_corpus_panel(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -41,6 +41,7 @@ def corpus_run(tmp_path_factory):
     return reports, out, evaluate(CORPUS / "gold", out)
 
 
+@pytest.mark.corpus
 def test_corpus_accuracy_floors(corpus_run):
     _, _, report = corpus_run
     totals = _measures(report["totals"])
@@ -50,6 +51,7 @@ def test_corpus_accuracy_floors(corpus_run):
         assert doc["f1"] >= 0.90, (doc_id, doc["f1"])
 
 
+@pytest.mark.corpus
 def test_every_corpus_report_is_read(corpus_run):
     reports, out, _ = corpus_run
     assert [r.status for r in reports] == ["ok"] * len(REPORTS)
@@ -58,6 +60,7 @@ def test_every_corpus_report_is_read(corpus_run):
     assert {d["doc_id"] for d in docs} == {p.name for p in REPORTS}
 
 
+@pytest.mark.corpus
 def test_outputs_index_their_text(corpus_run):
     _, out, _ = corpus_run
     figures = _rows(out / "figures.csv")
@@ -71,6 +74,7 @@ def test_outputs_index_their_text(corpus_run):
     assert len({r["figure_id"] for r in figures}) == len(figures)
 
 
+@pytest.mark.corpus
 def test_no_figure_from_dates_codes_phones_or_list_markers(corpus_run):
     _, out, _ = corpus_run
     import regex
@@ -144,6 +148,7 @@ def _cli(*args, cwd=ROOT):
                           text=True, timeout=300)
 
 
+@pytest.mark.corpus
 def test_cli_run_and_eval(tmp_path):
     inputs = tmp_path / "in"
     (inputs / "gold").mkdir(parents=True)
@@ -171,6 +176,7 @@ def test_cli_missing_input_is_an_error_row(tmp_path):
     assert docs[0]["status"] == "error"
 
 
+@pytest.mark.corpus
 def test_corpus_flags(corpus_run):
     """Every gold flag found (cross-year flags belong to the panel, across reports), few false ones."""
     _, out, report = corpus_run
@@ -185,6 +191,7 @@ def test_corpus_flags(corpus_run):
         assert not [f for f in flags if f["doc_id"] == doc and f["severity"] == "error"], doc
 
 
+@pytest.mark.corpus
 def test_relations_that_hold_under_rounding_pass(corpus_run):
     _, out, _ = corpus_run
     rows = [r for r in _rows(out / "checks.csv") if r["doc_id"] == "xiang-errors-2023.txt"]
@@ -195,6 +202,7 @@ def test_relations_that_hold_under_rounding_pass(corpus_run):
     assert any("91.5" in r["message"] for r in scores)
 
 
+@pytest.mark.corpus
 def test_checks_and_flags_tables(corpus_run):
     _, out, _ = corpus_run
     checks = _rows(out / "checks.csv")

@@ -2,14 +2,18 @@
 written as a report writes them read back unchanged. 10,000 examples each (JIXIAO_FUZZ_EXAMPLES)."""
 from __future__ import annotations
 
+import pytest
+
 import os
 import time
 from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
 
-from extract import find_figures
+from extract import find_figures, load_patterns
 from extract.core.numbers import NotANumber, parse_number
+
+pytestmark = pytest.mark.property
 
 EXAMPLES = int(os.environ.get("JIXIAO_FUZZ_EXAMPLES", "10000"))
 
@@ -19,12 +23,38 @@ ALPHABET = st.sampled_from(list("0123456789.,%％万亿元个户人米亩分约�
 TEXT = st.text(ALPHABET, max_size=300)
 
 
+_NUMERALS = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千")
+
+
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(TEXT)
-def test_never_raises_and_spans_index_the_text(text):
-    for f in find_figures(text, strict=True):
-        assert text[f.start:f.end] == f.surface
-        assert isinstance(f.value, Decimal) and isinstance(f.value_base, Decimal)
+def test_never_raises_and_figures_are_well_formed(text):
+    """On any text: no exception; figures in order, never overlapping, each holding a numeral,
+    its base value its value times a power of ten that its unit allows."""
+    figures = find_figures(text, strict=True)
+    for a, b in zip(figures, figures[1:]):
+        assert a.end <= b.start, (a.surface, b.surface)
+    for f in figures:
+        assert set(f.surface) & _NUMERALS, f.surface
+        if f.value:
+            factor = f.value_base / f.value
+            assert factor in FACTORS, (f.surface, factor)
+
+
+FACTORS = {Decimal(u.factor) * m for u in load_patterns().units.values() for m in (1, 10 ** 4, 10 ** 8)}
+
+
+PLANTED = ["12.5万元", "3,460户", "98.5%", "5000余米", "约1000万元", "2.7个百分点"]
+
+
+@settings(max_examples=EXAMPLES // 10, deadline=None)
+@given(TEXT, TEXT, st.sampled_from(PLANTED))
+def test_a_planted_figure_is_found_at_its_offsets(before, after, planted):
+    """A figure set between sentence ends in random text is found whole, exactly where it is."""
+    text = f"{before}。本项为{planted}。{after}"
+    start = len(before) + len("。本项为")
+    spans = {(f.start, f.end) for f in find_figures(text)}
+    assert (start, start + len(planted)) in spans, (text, spans)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)

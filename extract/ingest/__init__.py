@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.model import Document
+from ..core.patterns import Patterns
 from .docx import SAVE_AS, docx_text, mb
 from .ocr import CHOICES as OCR_CHOICES
 from .pdf import read_pdf
@@ -35,12 +36,14 @@ _IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
 
 
 def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
-                  ocr: str = "rapidocr", timeout: float | None = 120.0) -> Document:
+                  ocr: str = "rapidocr", timeout: float | None = 120.0,
+                  patterns: Patterns | None = None) -> Document:
     """Read `path` by its suffix; every problem with the file itself is an `InputError`.
 
     `ocr` is the engine for PDF pages without a text layer ("rapidocr", "tesseract" or
     "none"); reading one document may take at most `timeout` seconds (None: no limit here,
-    as when the batch enforces its own per-document limit)."""
+    as when the batch enforces its own per-document limit). `patterns` (default: the bundled
+    ones) say how printed pages number their lines and headings."""
     if ocr not in OCR_CHOICES:
         raise ValueError(f"ocr must be one of {', '.join(OCR_CHOICES)}, not {ocr!r}")
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -62,7 +65,7 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
     elif fmt == "docx":
         doc = Document(doc_id, str(path), fmt, docx_text(data, max_bytes))
     else:
-        pdf = read_pdf(data, ocr=ocr, timeout=timeout)
+        pdf = read_pdf(data, ocr=ocr, timeout=timeout, patterns=patterns)
         return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
                         frozenset(pdf.synthetic), pdf.ocr_confidence)
     if deadline is not None and time.monotonic() > deadline:

@@ -12,19 +12,15 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from ..core.patterns import Patterns, load_patterns
+
 
 # CJK, full-width forms, and the dashes, quotes, ellipsis and ≤ ≥ set in Chinese text
 CJK = ("\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
         "\u2014\u2018\u2019\u201c\u201d\u2026\u2264\u2265")
+# technical: where the writing system changes, a space is the extractor's, not the author's
 SPACES = re.compile(rf"(?<=[{CJK}]) +(?=[{CJK}0-9A-Za-z%])"
                      rf"|(?<=[{CJK}0-9A-Za-z%]) +(?=[{CJK}])")
-_HEADING = re.compile(r"\s*(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]"
-                      r"|\d{1,2}[、.．](?!\d)|第[一二三四五六七八九十百\d]+[章节部分条]"
-                      r"|[①-⑳]|附[件表])")
-_PAGE_NO = re.compile(r"[—–\-－]+\s*(\d+)\s*[—–\-－]+"
-                      r"|第\s*(\d+)\s*页(?:\s*[,，/／]?\s*共\s*\d+\s*页)?"
-                      r"|(\d+)\s*[/／]\s*\d+|(?:page|Page|PAGE)\s*(\d+)(?:\s*of\s*\d+)?"
-                      r"|[—–\-－]?\s*(\d+)\s*[—–\-－]?")
 _END = "。！？：；!?:;"
 _CLOSERS = "”’」』）)】》"
 
@@ -34,16 +30,16 @@ def clean_spaces(line: str) -> str:
     return SPACES.sub("", line.replace("\x02", "").strip())
 
 
-def is_heading(line: str) -> bool:
+def is_heading(line: str, patterns: Patterns | None = None) -> bool:
     """A line that starts a paragraph of its own: `一、` `（二）` `1.` `第三章` `附件`."""
-    return _HEADING.match(line) is not None
+    return (patterns or load_patterns()).rx["printed_heading"].match(line) is not None
 
 
-def is_page_number(line: str, page_no: int) -> bool:
+def is_page_number(line: str, page_no: int, patterns: Patterns | None = None) -> bool:
     """`— 3 —`, `- 3 -`, `第3页`, `3/8`, `Page 3`; a bare number, or one with a dash on
     one side only (as OCR may read `— 3 —`), only if it is this page's."""
-    m = _PAGE_NO.fullmatch(line.strip())
-    return m is not None and (m.group(5) is None or int(m.group(5)) == page_no)
+    m = (patterns or load_patterns()).rx["page_number"].fullmatch(line.strip())
+    return m is not None and (m.group("bare") is None or int(m.group("bare")) == page_no)
 
 
 def _width(s: str) -> int:
@@ -82,16 +78,16 @@ def _fills(a: Line, b: Line) -> bool:
     """`a` is full: the first word of `b` would not have fitted in the room left after it."""
     need = 0.0
     if b.x0 is not None:
-        word = re.match(r"[0-9A-Za-z.,%'-]+|\S", b.text).group()
+        word = re.match(r"[0-9A-Za-z.,%'-]+|\S", b.text).group()  # technical: a Latin word's width
         need = len(word) * (b.x1 - b.x0) / len(b.text)
     return a.room <= need + 0.5 * a.h
 
 
-def _continues(a: Line, b: Line) -> bool:
+def _continues(a: Line, b: Line, patterns: Patterns) -> bool:
     """Whether printed line `b` goes on with `a`'s paragraph (the break was only layout):
     `a` is full and `b` is no heading; where paragraphs are indented, `b` is not (unless it
     goes on centred, as a long title does); elsewhere `a` does not end in 。！？：；."""
-    if a.row >= 0 or b.row >= 0 or not _fills(a, b) or is_heading(b.text):
+    if a.row >= 0 or b.row >= 0 or not _fills(a, b) or is_heading(b.text, patterns):
         return False
     if b.indents:
         return not b.indented or (b.centered and not _ends_paragraph(a.text))
@@ -126,7 +122,7 @@ def mark_layout(lines: list[Line], page_widths: dict[int, float]) -> None:
         ln.indents = ln.x0 is not None and first_lines >= 2
 
 
-def drop_furniture(pages: list[list[Line]]) -> None:
+def drop_furniture(pages: list[list[Line]], patterns: Patterns) -> None:
     """Remove page numbers, and running headers and footers (the same text, digits aside,
     at the same height on the edge of at least half the pages), from every page."""
     def edges(lines):
@@ -134,13 +130,13 @@ def drop_furniture(pages: list[list[Line]]) -> None:
         return body[:2] + body[-2:]
 
     def key(ln):
-        return re.sub(r"\d+", "#", ln.text), None if ln.y is None else round(ln.y / 4)
+        return re.sub(r"\d+", "#", ln.text), None if ln.y is None else round(ln.y / 4)  # technical: digits aside
 
     seen = Counter(k for lines in pages for k in {key(ln) for ln in edges(lines)})
     running = {k for k, n in seen.items() if n >= 3 and n >= len(pages) / 2}
     for i, lines in enumerate(pages):
         drop = {id(ln) for ln in edges(lines)
-                if is_page_number(ln.text, i + 1) or key(ln) in running}
+                if is_page_number(ln.text, i + 1, patterns) or key(ln) in running}
         lines[:] = [ln for ln in lines if id(ln) not in drop]
 
 
@@ -153,7 +149,7 @@ def drop_repeated_headers(pages: list[list[Line]]) -> None:
                 del lines[0]
 
 
-def join_lines(pages: list[list[Line]]) -> tuple[str, list[int], set[int]]:
+def join_lines(pages: list[list[Line]], patterns: Patterns) -> tuple[str, list[int], set[int]]:
     """Printed lines -> (text, page_starts, synthetic offsets): paragraphs rejoined."""
     parts: list[str] = []
     starts: list[int] = []
@@ -164,7 +160,7 @@ def join_lines(pages: list[list[Line]]) -> tuple[str, list[int], set[int]]:
         for ln in lines:
             sep = ""
             if prev is not None:
-                sep = glue(prev.text, ln.text) if _continues(prev, ln) else "\n"
+                sep = glue(prev.text, ln.text) if _continues(prev, ln, patterns) else "\n"
             if sep:
                 synthetic.add(pos)
                 parts.append(sep)

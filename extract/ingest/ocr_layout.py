@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # technical: the Han script and full-width forms
 
 
 @dataclass(frozen=True, slots=True)

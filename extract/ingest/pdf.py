@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
+from ..core.patterns import Patterns, load_patterns
 from .lines import (SPACES, Line, clean_spaces, drop_furniture, drop_repeated_headers, glue, join_lines,
                     mark_layout)
 from .ocr import OcrUnavailable, is_scan, read_page
@@ -118,6 +119,7 @@ def _place_tables(lines: list[Line], tables: list[_Table], page_no: int) -> list
 
 # ---------------------------------------------------------------- PDF: pages
 
+# technical: space, replacement, private-use and control characters carry no text
 _UNREADABLE = re.compile(r"[\s\ufffd\ue000-\uf8ff\x00-\x1f]")
 
 
@@ -233,7 +235,8 @@ class PdfText:
     ocr_confidence: dict[int, float] = field(default_factory=dict)  # OCR'd page -> mean
 
 
-def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None) -> PdfText:
+def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None,
+             patterns: Patterns | None = None) -> PdfText:
     """The PDF's text with pages: pages read by pypdfium2 one at a time, each closed after
     use; pdfplumber only where a page has rules or undecodable text; OCR (engine `ocr`, or
     "none") where a page is a picture without text. Over `timeout` seconds -> InputError."""
@@ -277,10 +280,11 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
         pdf.close()
     if deadline is not None and time.monotonic() > deadline:
         raise InputError(f"timeout: more than {timeout:g} s to read the PDF")
-    drop_furniture(pages)
+    patterns = patterns or load_patterns()
+    drop_furniture(pages, patterns)
     drop_repeated_headers(pages)
     mark_layout([ln for lines in pages for ln in lines], widths)
-    text, starts, synthetic = join_lines(pages)
+    text, starts, synthetic = join_lines(pages, patterns)
     if not text.strip():
         if unread:
             raise InputError(f"scanned PDF: {next(iter(unread.values()))}")

@@ -17,7 +17,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
 _GB = {"gb18030", "gbk", "gb2312", "hz", "cp936"}
 _BIG5 = {"big5", "big5hkscs", "cp950"}
-_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1f\x7f]")  # technical: bytes no text holds
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # tab, newlines and form feed are text
 _CANNOT = "cannot decode: not UTF-8, GB18030 or UTF-16"
 
