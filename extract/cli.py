@@ -14,7 +14,11 @@ from .core.errors import JixiaoError
 DESCRIPTION = """\
 jixiao reads Chinese performance self-evaluation reports (绩效自评报告) and writes every
 figure they state — amounts, counts, lengths, areas, percentages, scores — with what it
-measures and where it stands, as tables a reviewer can open in Excel/WPS or pandas."""
+measures and where it stands, as tables a reviewer can open in Excel/WPS or pandas, and
+flags the places where a report contradicts itself.
+
+What a figure is, every check, the panel and every output table: docs/ in the repository
+(docs/README.md is the index)."""
 
 RUN_EPILOG = """\
 outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
@@ -28,6 +32,7 @@ outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
   text/<doc_id>.txt  the text that the start/end offsets of figures.csv index
   tables/<doc_id>/p<page>-t<n>.csv  each table of a report as drawn
   .jixiao/        the manifest and one result per document, so a re-run resumes
+Every column is described in docs/outputs.md, every check in docs/checks.md.
 
 A re-run skips documents already done (same content, same pipeline version) and still
 writes complete tables; a changed file or a new version of jixiao or its patterns is
@@ -92,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                     "flag with a note; decisions are kept in OUTDIR/review.sqlite by flag_id, so they "
                     "survive a re-run of the batch. --export-csv/--export-xlsx write the decisions."))
     ev = sub.add_parser("eval", help="score outputs against gold annotations",
-                        description="Score a run's outputs against gold files (spec/figures.md): "
+                        description="Score a run's outputs against gold files (format: docs/figures.md): "
                                     "figure precision/recall/F1, detection F1 and indicator accuracy, "
                                     "per kind and per document. Writes OUTDIR/eval.json.")
     ev.add_argument("gold", metavar="GOLD_DIR", help="folder of gold *.json, or a folder holding gold/")
