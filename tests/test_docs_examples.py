@@ -1,0 +1,162 @@
+"""The examples of docs/checks.md, run through the pipeline: the docs cannot drift from the checks.
+
+In docs/checks.md each check has a section headed with its name in backticks (### `sum_mismatch`).
+An example is a fenced block opened with ```report (the text of a report) followed by a line
+`→ STATUS · …` saying what checks.csv records for that check: the status, and optionally the
+severity, `stated [lo, hi]`, `expected [lo, hi]`, `tolerance ±x` and the message in backticks.
+A block not followed by such a line is an earlier report of the same unit, read with the next
+example (cross_year_mismatch); ```report doc=NAME names a block's document.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from extract.checks import REGISTRY, across_years
+from extract.core import rows
+from extract.core.model import CHECK_STATUS, SEVERITIES, Document
+from extract.core.patterns import load_patterns
+from extract.pipeline import Report, analyse
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CHECKS_MD = DOCS / "checks.md"
+ACROSS = "cross_year_mismatch"
+_HEADING = re.compile(r"^#{2,4} `(\w+)`")
+
+
+@dataclass
+class Example:
+    check: str
+    line: int
+    documents: list[tuple[str, str]]         # (doc_id, text): earlier reports first, then this one
+    status: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.check}-{self.status}-line{self.line}"
+
+
+def _expectation(line: str, where: str) -> tuple[str, dict[str, str]]:
+    """`→ fail · error · stated [a, b] · expected [c, d] · tolerance ±t · `message``."""
+    parts = [p.strip() for p in line.lstrip("→").split(" · ")]
+    status, fields = parts[0], {}
+    if status not in CHECK_STATUS:
+        raise ValueError(f"{where}: {status!r} is not a check status")
+    for p in parts[1:]:
+        if p in SEVERITIES:
+            fields["severity"] = p
+        elif p.startswith("`") and p.endswith("`"):
+            fields["message"] = p[1:-1]
+        elif p.split(" ", 1)[0] in ("stated", "expected", "tolerance"):
+            key, value = p.split(" ", 1)
+            fields[key] = value
+        else:
+            raise ValueError(f"{where}: cannot read {p!r}")
+    return status, fields
+
+
+def parse(path: Path = CHECKS_MD) -> list[Example]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    examples: list[Example] = []
+    check, pending, i = "", [], 0
+    while i < len(lines):
+        heading = _HEADING.match(lines[i])
+        if heading:
+            check, pending = heading.group(1), []
+        if not lines[i].startswith("```report"):
+            i += 1
+            continue
+        opened = i
+        words = dict(w.split("=", 1) for w in lines[i].split()[1:])
+        body = []
+        i += 1
+        while not lines[i].startswith("```"):
+            body.append(lines[i])
+            i += 1
+        i += 1
+        doc_id = words.get("doc", "example.txt")
+        text = "\n".join(body) + "\n"
+        j = i
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        if j < len(lines) and lines[j].startswith("→"):
+            status, fields = _expectation(lines[j], f"{path.name}:{j + 1}")
+            examples.append(Example(check, opened + 1, [*pending, (doc_id, text)], status, fields))
+            pending = []
+            i = j + 1
+        else:
+            pending.append((doc_id, text))
+    return examples
+
+
+EXAMPLES = parse()
+
+
+def results(example: Example):
+    """What checks.csv records for the example's check on its (last) document."""
+    patterns = load_patterns()
+    analyses = [analyse(Document(d, d, "txt", t), patterns) for d, t in example.documents]
+    last = example.documents[-1][0]
+    if example.check == ACROSS:
+        documents = [rows.document_row(Report(a.document.doc_id, a.document.doc_id, "txt", "ok", analysis=a))
+                     for a in analyses]
+        # as the batch's merge reads them: panel sources written as rows and read back
+        sources = [rows.source_from_row(rows.source_row(s)) for a in analyses for s in a.sources]
+        found = across_years(documents, sources)
+    else:
+        found = analyses[-1].checks
+    return [r for r in found if r.check == example.check and r.doc_id == last]
+
+
+def _fields(r) -> dict[str, str]:
+    row = rows.check_row(r)
+    return {"severity": r.severity, "message": r.message, "stated": row["stated"],
+            "expected": row["expected"], "tolerance": row["tolerance"]}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.id)
+def test_example_gives_what_the_docs_say(example):
+    found = results(example)
+    statuses = [r.status for r in found]
+    assert found, f"{example.check} recorded nothing"
+    if example.status == "not_assessable":
+        assert statuses == ["not_assessable"], statuses
+    if example.status == "pass":
+        assert "fail" not in statuses, [r.message for r in found]
+    candidates = [_fields(r) for r in found if r.status == example.status]
+    assert candidates, f"no {example.status} among {statuses}"
+    wanted = example.fields
+    assert any(all(c[k] == v for k, v in wanted.items()) for c in candidates), (wanted, candidates)
+
+
+def test_every_check_has_a_passing_and_a_failing_example():
+    names = {*REGISTRY, ACROSS}
+    documented = {e.check for e in EXAMPLES}
+    assert documented <= names, f"docs/checks.md shows checks that do not exist: {documented - names}"
+    for name in sorted(names):
+        statuses = {e.status for e in EXAMPLES if e.check == name}
+        assert "fail" in statuses, f"docs/checks.md has no failing example of {name}"
+        assert statuses - {"fail"}, f"docs/checks.md has no passing example of {name}"
+
+
+def test_every_check_is_described_with_its_severity():
+    text = CHECKS_MD.read_text(encoding="utf-8")
+    for name, chk in REGISTRY.items():
+        assert re.search(rf"^#{{2,4}} `{name}` .*\({chk.severity}\)", text, re.M), \
+            f"docs/checks.md lacks a heading `{name}` … ({chk.severity})"
+
+
+def test_the_parser_reads_what_it_is_given(tmp_path):
+    md = tmp_path / "c.md"
+    md.write_text("### `growth_mismatch` x (error)\n\n```report\n甲\n```\n\n"
+                  "→ fail · error · stated [1, 2] · `消息`\n\n```report doc=a.txt\n乙\n```\n\n"
+                  "```report doc=b.txt\n丙\n```\n→ pass\n", encoding="utf-8")
+    a, b = parse(md)
+    assert (a.check, a.status, a.fields) == ("growth_mismatch", "fail",
+                                             {"severity": "error", "stated": "[1, 2]", "message": "消息"})
+    assert a.documents == [("example.txt", "甲\n")]
+    assert b.documents == [("a.txt", "乙\n"), ("b.txt", "丙\n")] and b.fields == {}
