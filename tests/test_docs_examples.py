@@ -1,4 +1,8 @@
-"""The examples of docs/checks.md, run through the pipeline: the docs cannot drift from the checks.
+"""The examples of docs/, run through the pipeline: the docs cannot drift from the code.
+
+docs/figures.md: every row of a table headed `| sentence | surface | …` names a figure of the
+sentence by its surface and the values of its figures.csv columns; every row of a table headed
+`| sentence | not a figure |` names text of the sentence that no figure may overlap.
 
 In docs/checks.md each check has a section headed with its name in backticks (### `sum_mismatch`).
 An example is a fenced block opened with ```report (the text of a report) followed by a line
@@ -19,10 +23,11 @@ from extract.checks import REGISTRY, across_years
 from extract.core import rows
 from extract.core.model import CHECK_STATUS, SEVERITIES, Document
 from extract.core.patterns import load_patterns
-from extract.pipeline import Report, analyse
+from extract.pipeline import Report, analyse, find_figures
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHECKS_MD = DOCS / "checks.md"
+FIGURES_MD = DOCS / "figures.md"
 ACROSS = "cross_year_mismatch"
 _HEADING = re.compile(r"^#{2,4} `(\w+)`")
 
@@ -160,3 +165,47 @@ def test_the_parser_reads_what_it_is_given(tmp_path):
                                              {"severity": "error", "stated": "[1, 2]", "message": "消息"})
     assert a.documents == [("example.txt", "甲\n")]
     assert b.documents == [("a.txt", "乙\n"), ("b.txt", "丙\n")] and b.fields == {}
+
+
+# -- docs/figures.md ----------------------------------------------------------------------------
+def tables(path: Path) -> list[tuple[list[str], list[list[str]]]]:
+    """Every markdown table of a file: its header and its rows, cells stripped of backticks."""
+    out, header, body = [], None, []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith("|"):
+            cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+            if header is None:
+                header = cells
+            elif not set("".join(cells)) <= set("-: "):
+                body.append(cells)
+        elif header is not None:
+            out.append((header, body))
+            header, body = None, []
+    return out
+
+
+FIGURE_ROWS = [dict(zip(h, r)) for h, rows_ in tables(FIGURES_MD) if h[:2] == ["sentence", "surface"]
+               for r in rows_]
+NOT_FIGURES = [dict(zip(h, r)) for h, rows_ in tables(FIGURES_MD) if h == ["sentence", "not a figure"]
+               for r in rows_]
+
+
+def test_figures_md_has_its_tables():
+    assert len(FIGURE_ROWS) >= 20 and len(NOT_FIGURES) >= 5
+
+
+@pytest.mark.parametrize("row", FIGURE_ROWS, ids=lambda r: r["surface"])
+def test_figure_reads_as_the_docs_say(row):
+    found = [rows.figure_row(f) for f in find_figures(row["sentence"])]
+    mine = [f for f in found if f["surface"] == row["surface"]]
+    assert len(mine) == 1, (row["surface"], [f["surface"] for f in found])
+    wanted = {k: v for k, v in row.items() if k not in ("sentence", "surface")}
+    assert {k: mine[0][k] for k in wanted} == wanted
+
+
+@pytest.mark.parametrize("row", NOT_FIGURES, ids=lambda r: r["not a figure"])
+def test_not_a_figure(row):
+    start = row["sentence"].index(row["not a figure"])
+    end = start + len(row["not a figure"])
+    overlapping = [f.surface for f in find_figures(row["sentence"]) if f.start < end and start < f.end]
+    assert not overlapping
