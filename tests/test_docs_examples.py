@@ -173,7 +173,7 @@ def tables(path: Path) -> list[tuple[list[str], list[list[str]]]]:
     out, header, body = [], None, []
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("|"):
-            cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+            cells = [c.replace("`", "").strip() for c in line.strip().strip("|").split("|")]
             if header is None:
                 header = cells
             elif not set("".join(cells)) <= set("-: "):
@@ -209,3 +209,28 @@ def test_not_a_figure(row):
     end = start + len(row["not a figure"])
     overlapping = [f.surface for f in find_figures(row["sentence"]) if f.start < end and start < f.end]
     assert not overlapping
+
+
+# -- docs/panel.md ------------------------------------------------------------------------------
+PANEL_MD = DOCS / "panel.md"
+
+
+def test_panel_example_gives_the_tables_the_docs_show():
+    text = PANEL_MD.read_text(encoding="utf-8")
+    report = re.search(r"^```report\n(.*?)^```$", text, re.M | re.S).group(1)
+    found = {tuple(h): r for h, r in tables(PANEL_MD)}
+    a = analyse(Document("example.txt", "example.txt", "txt", report), load_patterns())
+    cells = {k: str(v) for k, v in rows.panel_row(a.panel).items() if k != "doc_id" and v not in ("", None)}
+    assert cells == dict(found[("panel.csv column", "value")])
+    surfaces = {f.figure_id: f.surface for f in a.figures}
+    sources = [[r["indicator"], r["basis"], " ".join(surfaces[i] for i in r["figure_id"].split()),
+                r["value"], r["unit"], r["lo"], r["hi"]] for r in map(rows.source_row, a.sources)]
+    assert sources == found[("indicator", "basis", "figures", "value", "unit", "lo", "hi")]
+
+
+def test_panel_md_lists_every_panel_column_in_order():
+    listed = [r[0] for h, body in tables(PANEL_MD) if h[:2] == ["column", "unit"] for r in body]
+    assert listed == list(rows.PANEL_INDICATORS)
+    first, source_columns = [body for h, body in tables(PANEL_MD) if h[:2] == ["column", "what"]]
+    assert [r[0] for r in first] == ["doc_id", *rows.METADATA_COLUMNS]
+    assert [c for r in source_columns for c in r[0].split(", ")] == list(rows.SOURCE_COLUMNS)
