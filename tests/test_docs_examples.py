@@ -234,3 +234,24 @@ def test_panel_md_lists_every_panel_column_in_order():
     first, source_columns = [body for h, body in tables(PANEL_MD) if h[:2] == ["column", "what"]]
     assert [r[0] for r in first] == ["doc_id", *rows.METADATA_COLUMNS]
     assert [c for r in source_columns for c in r[0].split(", ")] == list(rows.SOURCE_COLUMNS)
+
+
+# -- docs/outputs.md ----------------------------------------------------------------------------
+OUTPUTS_MD = DOCS / "outputs.md"
+
+
+def sections(path: Path) -> dict[str, str]:
+    """Level-2 headings and the text under each."""
+    parts = re.split(r"^## (.*)$", path.read_text(encoding="utf-8"), flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+@pytest.mark.parametrize("name", list(rows.TABLES))
+def test_outputs_md_lists_every_column_of_every_table(name, tmp_path):
+    under = [body for title, body in sections(OUTPUTS_MD).items() if title.startswith(f"`{name}.csv`")]
+    assert len(under) == 1, f"docs/outputs.md needs one section headed `{name}.csv`"
+    md = tmp_path / "section.md"
+    md.write_text(under[0], encoding="utf-8")
+    header, body = next((h, b) for h, b in tables(md) if h[0] == "column")
+    listed = [c for r in body for c in r[0].split(", ")]
+    assert listed == list(rows.TABLES[name])
