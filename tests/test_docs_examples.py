@@ -255,3 +255,21 @@ def test_outputs_md_lists_every_column_of_every_table(name, tmp_path):
     header, body = next((h, b) for h, b in tables(md) if h[0] == "column")
     listed = [c for r in body for c in r[0].split(", ")]
     assert listed == list(rows.TABLES[name])
+
+
+# -- links between the pages --------------------------------------------------------------------
+def _slug(heading: str) -> str:
+    """The anchor a markdown renderer (GitHub's) gives a heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_between_the_pages_reach_their_headings():
+    anchors = {p.name: {_slug(h) for h in re.findall(r"^#+ (.*)$", p.read_text(encoding="utf-8"), re.M)}
+               for p in DOCS.glob("*.md")}
+    broken = []
+    for page in DOCS.glob("*.md"):
+        for target, anchor in re.findall(r"\]\(([\w.]*)#([^)]+)\)", page.read_text(encoding="utf-8")):
+            name = target or page.name
+            if name in anchors and anchor not in anchors[name]:
+                broken.append(f"{page.name}: {target}#{anchor}")
+    assert not broken
