@@ -1,4 +1,4 @@
-"""The examples of docs/, run through the pipeline: the docs cannot drift from the code.
+"""The examples and lists of docs/, held against the code: the docs cannot drift from it.
 
 docs/figures.md: every row of a table headed `| sentence | surface | …` names a figure of the
 sentence by its surface and the values of its figures.csv columns; every row of a table headed
@@ -10,6 +10,11 @@ An example is a fenced block opened with ```report (the text of a report) follow
 severity, `stated [lo, hi]`, `expected [lo, hi]`, `tolerance ±x` and the message in backticks.
 A block not followed by such a line is an earlier report of the same unit, read with the next
 example (cross_year_mismatch); ```report doc=NAME names a block's document.
+
+docs/panel.md: its ```report example gives the panel.csv row and panel_sources.csv rows shown,
+and it lists the panel's columns as core/rows.py does. docs/outputs.md: the section of each
+table lists its columns in the order core/rows.py writes them. Links between the pages reach
+their headings.
 """
 from __future__ import annotations
 
@@ -168,10 +173,10 @@ def test_the_parser_reads_what_it_is_given(tmp_path):
 
 
 # -- docs/figures.md ----------------------------------------------------------------------------
-def tables(path: Path) -> list[tuple[list[str], list[list[str]]]]:
-    """Every markdown table of a file: its header and its rows, cells stripped of backticks."""
+def tables(markdown: str) -> list[tuple[list[str], list[list[str]]]]:
+    """Every table of a markdown text: its header and its rows, cells without backticks."""
     out, header, body = [], None, []
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+    for line in [*markdown.splitlines(), ""]:
         if line.startswith("|"):
             cells = [c.replace("`", "").strip() for c in line.strip().strip("|").split("|")]
             if header is None:
@@ -184,10 +189,9 @@ def tables(path: Path) -> list[tuple[list[str], list[list[str]]]]:
     return out
 
 
-FIGURE_ROWS = [dict(zip(h, r)) for h, rows_ in tables(FIGURES_MD) if h[:2] == ["sentence", "surface"]
-               for r in rows_]
-NOT_FIGURES = [dict(zip(h, r)) for h, rows_ in tables(FIGURES_MD) if h == ["sentence", "not a figure"]
-               for r in rows_]
+_FIGURE_TABLES = tables(FIGURES_MD.read_text(encoding="utf-8"))
+FIGURE_ROWS = [dict(zip(h, r)) for h, body in _FIGURE_TABLES if h[:2] == ["sentence", "surface"] for r in body]
+NOT_FIGURES = [dict(zip(h, r)) for h, body in _FIGURE_TABLES if h == ["sentence", "not a figure"] for r in body]
 
 
 def test_figures_md_has_its_tables():
@@ -218,7 +222,7 @@ PANEL_MD = DOCS / "panel.md"
 def test_panel_example_gives_the_tables_the_docs_show():
     text = PANEL_MD.read_text(encoding="utf-8")
     report = re.search(r"^```report\n(.*?)^```$", text, re.M | re.S).group(1)
-    found = {tuple(h): r for h, r in tables(PANEL_MD)}
+    found = {tuple(h): r for h, r in tables(text)}
     a = analyse(Document("example.txt", "example.txt", "txt", report), load_patterns())
     cells = {k: str(v) for k, v in rows.panel_row(a.panel).items() if k != "doc_id" and v not in ("", None)}
     assert cells == dict(found[("panel.csv column", "value")])
@@ -229,9 +233,10 @@ def test_panel_example_gives_the_tables_the_docs_show():
 
 
 def test_panel_md_lists_every_panel_column_in_order():
-    listed = [r[0] for h, body in tables(PANEL_MD) if h[:2] == ["column", "unit"] for r in body]
+    found = tables(PANEL_MD.read_text(encoding="utf-8"))
+    listed = [r[0] for h, body in found if h[:2] == ["column", "unit"] for r in body]
     assert listed == list(rows.PANEL_INDICATORS)
-    first, source_columns = [body for h, body in tables(PANEL_MD) if h[:2] == ["column", "what"]]
+    first, source_columns = [body for h, body in found if h[:2] == ["column", "what"]]
     assert [r[0] for r in first] == ["doc_id", *rows.METADATA_COLUMNS]
     assert [c for r in source_columns for c in r[0].split(", ")] == list(rows.SOURCE_COLUMNS)
 
@@ -247,12 +252,10 @@ def sections(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", list(rows.TABLES))
-def test_outputs_md_lists_every_column_of_every_table(name, tmp_path):
+def test_outputs_md_lists_every_column_of_every_table(name):
     under = [body for title, body in sections(OUTPUTS_MD).items() if title.startswith(f"`{name}.csv`")]
     assert len(under) == 1, f"docs/outputs.md needs one section headed `{name}.csv`"
-    md = tmp_path / "section.md"
-    md.write_text(under[0], encoding="utf-8")
-    header, body = next((h, b) for h, b in tables(md) if h[0] == "column")
+    body = next(b for h, b in tables(under[0]) if h[0] == "column")
     listed = [c for r in body for c in r[0].split(", ")]
     assert listed == list(rows.TABLES[name])
 
