@@ -31,7 +31,7 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(name: str, severity: str):
-    """Register a check under its name in spec/checks.md."""
+    """Register a check under its name (docs/checks.md describes each)."""
     def wrap(fn):
         if name in REGISTRY:
             raise ValueError(f"check {name} registered twice")

@@ -18,4 +18,4 @@ class PatternError(JixiaoError):
 
 
 class GoldError(JixiaoError):
-    """A gold annotation file does not fit the format of spec/figures.md."""
+    """A gold annotation file does not fit the format of docs/figures.md."""

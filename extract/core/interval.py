@@ -1,4 +1,4 @@
-"""Interval arithmetic on reported numbers (spec/checks.md, "Rounding tolerance").
+"""Interval arithmetic on reported numbers (docs/checks.md, "Rounding tolerance").
 
 A value written with d decimals stands for [v − ½·10⁻ᵈ, v + ½·10⁻ᵈ]; counts, zeros and
 whole-number scores are exact; 约/近 widen to ±5 %, 余/多 to the next step of the last
