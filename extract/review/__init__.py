@@ -7,7 +7,7 @@ import sys
 
 from .exports import export_csv, export_xlsx, import_decisions
 from .page import write_report
-from .server import serve
+from .server import require_outdir, serve
 
 __all__ = ["add_arguments", "command", "write_report"]
 
@@ -29,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def command(args: argparse.Namespace) -> int:
+    require_outdir(args.outdir)          # a clear message for a wrong path, before any SQLite file
     if args.import_file or args.export_csv is not None or args.export_xlsx is not None:
         if args.import_file:
             n = import_decisions(args.outdir, args.import_file, args.reviewer)
