@@ -145,7 +145,7 @@ def test_csv_and_excel_exports_round_trip(outdir, tmp_path):
 
     xlsx = export_xlsx(outdir, tmp_path / "review.xlsx")
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["flags", "figures"]
+    assert wb.sheetnames == ["flags", "figures", "documents"]
     flags, figures = wb["flags"], wb["figures"]
     assert flags.freeze_panes == "A2" and figures.freeze_panes == "A2"
     head = [c.value for c in flags[1]]

@@ -16,7 +16,9 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from ..core.errors import JixiaoError
+from ..outputs.csvio import read_rows
 from . import page as report
+from .pages import render_page, scanned_pages
 from .exports import export_csv, export_xlsx, review_state
 from .store import DecisionConflict, open_store
 
@@ -65,6 +67,7 @@ class ReviewServer(ThreadingHTTPServer):
         self.outdir = Path(outdir)
         self.store = open_store(self.outdir)
         self._page: tuple[tuple, bytes] | None = None
+        self._images: dict[tuple, tuple[bytes, str] | None] = {}
         self._lock = threading.Lock()
         if ":" in host:
             self.address_family = socket.AF_INET6
@@ -82,6 +85,25 @@ class ReviewServer(ThreadingHTTPServer):
                 html = report.page(report.load_batch(self.outdir), review=True)
                 self._page = (key, html.encode("utf-8"))
             return self._page[1]
+
+
+    def image(self, doc: int, page: int) -> tuple[bytes, str] | None:
+        """Page `page` of the `doc`-th document of documents.csv as an image, if it is a PDF
+        that can still be read at its source (rendered once, the last 64 kept)."""
+        docs = read_rows(self.outdir / "documents.csv")
+        if not 0 <= doc < len(docs) or docs[doc].get("format") != "pdf":
+            return None
+        d = docs[doc]
+        key = (d.get("source", ""), page, *_stat(Path(d.get("source", ""))))
+        with self._lock:
+            if key in self._images:
+                return self._images[key]
+        image = render_page(d.get("source", ""), page, scanned=page in scanned_pages(d.get("ocr_pages", "")))
+        with self._lock:
+            if len(self._images) >= 64:
+                self._images.pop(next(iter(self._images)))
+            self._images[key] = image
+        return image
 
 
 def _stat(path: Path) -> tuple:
@@ -135,6 +157,13 @@ class ReviewHandler(BaseHTTPRequestHandler):
         try:
             if path in ("/", "/index.html"):
                 return self._send(200, self.server.page(), "text/html; charset=utf-8")
+            if path.startswith("/page/"):
+                parts = path.split("/")
+                if len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit() and len(parts[3]) < 6:
+                    image = self.server.image(int(parts[2]), int(parts[3]))
+                    if image is not None:
+                        return self._send(200, image[0], image[1], {"Cache-Control": "private, max-age=300"})
+                return self._json(404, {"error": "没有此页的图像"})
             if path == "/api/state":
                 return self._json(200, review_state(self.server.outdir, self.server.store))
             if path == "/export/decisions.csv":
