@@ -9,7 +9,7 @@ import csv
 import io
 from typing import Callable, Mapping
 
-from ..checks.copies import copy_mismatch, first_copies
+from ..checks.copies import copy_mismatch, first_copies, is_copy
 from ..core import rows
 from ..core.model import CheckResult
 from ..outputs.csvio import slice_rows
@@ -18,17 +18,9 @@ from ..outputs.csvio import slice_rows
 class Copies:
     """The copies of a batch, from its documents' rows (which it updates in place)."""
 
-    def __init__(self, documents: list[dict]):
+    def __init__(self, documents: list[dict], figures_of: Callable[[str], list[dict]]):
+        """`figures_of(doc_id)`: a document's figure rows (read for copies only)."""
         self.documents = {d["doc_id"]: d for d in documents}
-        self.first = first_copies(documents)
-        for doc_id, first in self.first.items():
-            self.documents[doc_id]["duplicate_of"] = first
-        self.originals = set(self.first.values())
-        self._shown: dict[str, set[str]] = {}          # a first document's flag ids
-        self.dropped: list[str] = []                   # severities of the flags not shown again
-
-    def findings(self, figures_of: Callable[[str], list[dict]]) -> list[CheckResult]:
-        """copy_mismatch for every copy against its first document."""
         cache: dict[str, list[dict]] = {}
 
         def figs(doc_id: str) -> list[dict]:
@@ -36,8 +28,14 @@ class Copies:
                 cache[doc_id] = figures_of(doc_id)
             return cache[doc_id]
 
-        return [copy_mismatch(self.documents[d], self.documents[f], figs(d), figs(f))
-                for d, f in self.first.items()]
+        self.first = {d: f for d, f in first_copies(documents).items() if is_copy(figs(d), figs(f))}
+        for doc_id, first in self.first.items():
+            self.documents[doc_id]["duplicate_of"] = first
+        self.originals = set(self.first.values())
+        self.found = [copy_mismatch(self.documents[d], self.documents[f], figs(d), figs(f))
+                      for d, f in self.first.items()]                 # copy_mismatch per copy
+        self._shown: dict[str, set[str]] = {}          # a first document's flag ids
+        self.dropped: list[str] = []                   # severities of the flags not shown again
 
     def flags(self, doc_id: str, body: str) -> str:
         """A document's slice of flags.csv without the flags its first document shows."""

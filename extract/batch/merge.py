@@ -80,10 +80,9 @@ def merge(outdir: Path, items: list[Item], fresh: set[int], failed: dict[int, di
                 make = _row_type(columns)
                 table.extend(make(_intern(v) for v in r) for r in meta["rows"].get(name, ()))
     by_doc = {item.doc_id: item for item in items if item.index not in failed}
-    copies = Copies(small["documents"])      # renderings of one report: duplicate_of, flags once
-    found = copies.findings(lambda doc_id: figure_rows(
+    copies = Copies(small["documents"], lambda doc_id: figure_rows(   # renderings of one report
         read_shard(shard_path(outdir, by_doc[doc_id].key), ("figures",))["figures"]))
-    extra = across_reports(small, found)     # documents' and panel rows only, never all figures
+    extra = across_reports(small, copies.found)  # documents' and panel rows only, never all figures
     summary.flags.update(row.get("severity", "") for row in extra.get("flags", ()))
     for name, table in extra.items():
         note_kinds(name, column_kinds(rows.TABLES.get(name, ()), table))

@@ -44,13 +44,28 @@ def _order(f: Mapping) -> int:
         return 0
 
 
+SAME = 0.5      # a copy states at least this share of its twin's figures (SequenceMatcher.ratio)
+
+
+def _matcher(figures: Sequence[Mapping], first_figures: Sequence[Mapping]):
+    mine, theirs = sorted(figures, key=_order), sorted(first_figures, key=_order)
+    return mine, theirs, SequenceMatcher(None, [_key(f) for f in mine], [_key(f) for f in theirs],
+                                         autojunk=False)
+
+
+def is_copy(figures: Sequence[Mapping], first_figures: Sequence[Mapping]) -> bool:
+    """Whether two documents of one report_id state mostly the same figures: two reports
+    without metadata whose texts happen to share a fingerprint do not."""
+    if not figures and not first_figures:
+        return True
+    return _matcher(figures, first_figures)[2].ratio() >= SAME
+
+
 def copy_mismatch(doc: Mapping, first: Mapping, figures: Sequence[Mapping],
                   first_figures: Sequence[Mapping]) -> CheckResult:
     """Pass when the copy `doc` states the figures of `first` (values and units, in order);
     else a warning naming the figures that differ, each beside its counterpart."""
-    mine = sorted(figures, key=_order)
-    theirs = sorted(first_figures, key=_order)
-    matcher = SequenceMatcher(None, [_key(f) for f in mine], [_key(f) for f in theirs], autojunk=False)
+    mine, theirs, matcher = _matcher(figures, first_figures)
     pairs, ids = [], []
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
