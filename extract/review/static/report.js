@@ -62,6 +62,10 @@ img.addEventListener('load',drawBoxes);
 img.addEventListener('error',function(){boxes.textContent='';img.alt='此页图像不可用（原件已移动或无法读取）';});
 $('#pg-prev').addEventListener('click',function(){if(page.doc!==null)showPage(page.doc,page.n-1,[]);});
 $('#pg-next').addEventListener('click',function(){if(page.doc!==null)showPage(page.doc,page.n+1,[]);});
+$('#pg-zoom').addEventListener('click',function(){
+  var z=pv.classList.toggle('zoom');this.textContent=z?'缩小':'放大';
+  var first=boxes.firstChild;if(first)first.scrollIntoView({block:'center',inline:'center'});
+});
 function figurePlaces(ids){ // figure id -> where, from the text's marks or the batch's table
   var out=[];ids.forEach(function(id){var m=marks[id],w=where((m&&m[0]&&m[0].dataset.b)||GEO[id]);if(w)out.push(w);});return out;
 }
