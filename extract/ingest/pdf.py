@@ -164,12 +164,13 @@ def _unreadable(text: str) -> bool:
     return _readable(text) * 2 < len("".join(text.split()))
 
 
-def _pdfium_lines(textpage, page_no: int, height: float) -> tuple[list[Line], str]:
+def _pdfium_lines(textpage, page_no: int) -> tuple[list[Line], str]:
     """The page's printed lines with their geometry (font-height boxes, so `一` is tall) and
-    each character's box (`height` turns PDF's y-up into a glyph's top-left origin)."""
+    each character's box (from the page's top-left, as glyphs are)."""
     import pypdfium2.raw as raw
 
     text = textpage.get_text_range()
+    height = textpage.page.get_height()
     rect = raw.FS_RECTF()
 
     def glyph(k: int):
@@ -299,7 +300,7 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
             textpage = page.get_textpage()
             try:
                 widths[i + 1] = page.get_width()
-                lines, text = _pdfium_lines(textpage, i + 1, page.get_height())
+                lines, text = _pdfium_lines(textpage, i + 1)
                 scanned = _readable(text) < 20 and is_scan(page)
                 if scanned:
                     lines = _ocr_page(page, i + 1, ocr, confidence, unread)
