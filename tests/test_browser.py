@@ -65,6 +65,12 @@ def browser(tmp_path):
         driver.quit()
 
 
+def click(driver, element):
+    """Click an element once it is scrolled to the middle (clear of the sticky filter bar)."""
+    driver.execute_script("arguments[0].scrollIntoView({block:'center'})", element)
+    element.click()
+
+
 def shot(driver, tmp_path, name, element=None):
     """A screenshot of the view, with `element` (a flag card) scrolled into sight first."""
     if element is not None:
@@ -300,7 +306,7 @@ def test_script_and_html_in_a_document_render_as_text(browser, report, tmp_path)
 
 @pytest.fixture
 def review_server(tmp_path):
-    inputs = make_inputs(tmp_path / "in", names=())
+    inputs = make_inputs(tmp_path / "in", names=("xian-nongye-2023.pdf",))
     (inputs / "2023").mkdir()
     shutil.copy(CORPUS / "xiang-errors-2023.txt", inputs / "2023" / "xiang-errors-2023.txt")
     out = tmp_path / "out"
@@ -342,7 +348,7 @@ def test_review_decisions_by_clicking_survive_reload_rerun_revision_and_show_cha
     wait(browser, lambda d: "已排除" in badges(d, target["flag_id"]))
     rv(browser, other["flag_id"]).find_element(By.CSS_SELECTOR, "button.b-conf").click()
     wait(browser, lambda d: "已确认" in badges(d, other["flag_id"]))
-    card(browser, target["flag_id"]).find_element(By.CSS_SELECTOR, ".fh").click()
+    click(browser, card(browser, target["flag_id"]).find_element(By.CSS_SELECTOR, ".fh"))
     shot(browser, tmp_path, "review-decided", card(browser, target["flag_id"]))
     stored = open_store(out).decisions()[target["flag_id"]]
     assert (stored["decision"], stored["note"], stored["reviewer"]) == ("dismissed", note, "张三")
@@ -359,6 +365,16 @@ def test_review_decisions_by_clicking_survive_reload_rerun_revision_and_show_cha
 
     kept()
     shot(browser, tmp_path, "review-reloaded", card(browser, target["flag_id"]))
+    # the server renders the PDF's page for the page view, with the flag's figures boxed
+    pdf_flag = next(f for f in flags if f["doc_id"] == "xian-nongye-2023.pdf" and f["check"] == "sum_mismatch")
+    click(browser, card(browser, pdf_flag["flag_id"]).find_element(By.CSS_SELECTOR, ".fh"))
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#pg-boxes .pg-box"), timeout=30)
+    assert browser.find_element(By.ID, "pg-img").get_attribute("src").startswith(srv.url + "page/")
+    figures = {f["figure_id"]: f for f in read_rows(out / "figures.csv")}
+    rects = [r for i in pdf_flag["figure_ids"].split() if figures[i]["page"] == pdf_flag["page"]
+             for r in bbox_from_text(figures[i]["bbox"])]                  # a box per printed line
+    assert len(boxes_in_points(browser)) == len(rects) >= len(pdf_flag["figure_ids"].split())
+    shot(browser, tmp_path, "review-page", card(browser, pdf_flag["flag_id"]))
     # the batch is run again: the evil reports are gone, another report is new
     (inputs / "evil.txt").unlink()
     shutil.rmtree(inputs / "sub")
@@ -371,7 +387,7 @@ def test_review_decisions_by_clicking_survive_reload_rerun_revision_and_show_cha
     gone = browser.find_element(By.ID, "gone")
     assert gone.is_displayed()
     gone_ids = {e.get_attribute("data-flag") for e in gone.find_elements(By.CSS_SELECTOR, ".flag")}
-    assert gone_ids == {f["flag_id"] for f in flags if f["doc_id"] != DOC}
+    assert gone_ids == {f["flag_id"] for f in flags if f["doc_id"] not in (DOC, "xian-nongye-2023.pdf")}
     Select(browser.find_element(By.ID, "f-rv")).select_by_visible_text("已定")
     decided = [c.get_attribute("data-flag") for c in browser.find_elements(By.CSS_SELECTOR, "#flags .flag")
                if c.is_displayed()]
@@ -406,7 +422,7 @@ def test_review_decisions_by_clicking_survive_reload_rerun_revision_and_show_cha
     Select(browser.find_element(By.ID, "f-rv")).select_by_visible_text("有变化")
     assert [c.get_attribute("data-flag") for c in browser.find_elements(By.CSS_SELECTOR, "#flags .flag")
             if c.is_displayed()] == [changed["flag_id"]]
-    card(browser, changed["flag_id"]).find_element(By.CSS_SELECTOR, ".fh").click()
+    click(browser, card(browser, changed["flag_id"]).find_element(By.CSS_SELECTOR, ".fh"))
     shot(browser, tmp_path, "review-changed", card(browser, changed["flag_id"]))
     assert browser.execute_script("return window.__pwned") is None and no_alert(browser)
     assert not console_errors(browser)

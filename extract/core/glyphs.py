@@ -30,11 +30,9 @@ class Glyphs:
     @classmethod
     def build(cls, glyphs) -> "Glyphs":
         """From one (x0, top, x1, bottom, conf) or None per character."""
-        cols = [array("f") for _ in range(5)]
-        for g in glyphs:
-            for col, v in zip(cols, g or (NONE,) * 5):
-                col.append(v)
-        return cls(*cols)
+        empty = (NONE,) * 5
+        cols = list(zip(*(g or empty for g in glyphs))) or [()] * 5
+        return cls(*(array("f", c) for c in cols))
 
     def __len__(self) -> int:
         return len(self.x0)

@@ -105,7 +105,7 @@ def tables_xlsx(outdir: str | os.PathLike, path: str | os.PathLike | None = None
     """Every table of a run in one workbook (`jixiao run --xlsx`): a sheet per table, and
     sheet `review` (the decisions) when the folder has been reviewed. Default OUTDIR/tables.xlsx."""
     outdir = Path(outdir)
-    order = ("documents", "figures", "checks", "flags", "panel", "panel_sources")
+    order = ["documents", *(name for name in TABLES if name != "documents")]   # every table a run writes
     sheets = [(name, TABLES[name], iter_rows(outdir / f"{name}.csv")) for name in order]
     if (outdir / DB_NAME).exists():
         sheets.append(("review", EXPORT_COLUMNS, review_rows(outdir)))
