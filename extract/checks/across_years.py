@@ -25,7 +25,7 @@ def _amount(s: PanelSource) -> str:
         return f"不超过{fmt(iv.hi)}{s.unit}"
     if not iv.hi.is_finite() and iv.lo.is_finite():
         return f"不低于{fmt(iv.lo)}{s.unit}"
-    return f"{fmt(s.value)}{s.unit}"
+    return f"{_shown(s.value):,f}{s.unit}"            # with thousands separators
 
 
 def across_years(documents: Iterable[Mapping], sources: Iterable[PanelSource]) -> list[CheckResult]:
