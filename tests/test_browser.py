@@ -416,6 +416,7 @@ def test_review_decisions_by_clicking_survive_reload_rerun_revision_and_show_cha
     wait(browser, lambda d: "有变化" in badges(d, changed["flag_id"]))
     shown = badges(browser, changed["flag_id"])
     assert "此前已排除（张三" in shown and "未定" in shown and note in shown
+    assert "新出现" not in shown                                        # changed, not new
     assert "已确认" in badges(browser, other["flag_id"])                 # untouched flags keep theirs
     gone_ids = {e.get_attribute("data-flag") for e in browser.find_elements(By.CSS_SELECTOR, "#gone .flag")}
     assert target["flag_id"] not in gone_ids                           # shown as changed, not as gone

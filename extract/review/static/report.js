@@ -122,7 +122,7 @@ function filter(){
     var ok=(!sev||c.dataset.sev===sev)&&(!chk||c.dataset.check===chk)&&(!doc||c.dataset.doc===doc)&&
       (!q||c.dataset.ind.toLowerCase().indexOf(q)>=0);
     if(ok&&rv){var d=(state.decisions[c.dataset.flag]||{}).decision||'',st=rvState(c.dataset.flag);
-      ok=rv==='open'?!d:rv==='decided'?!!d:rv==='new'?!!st.new:rv==='changed'?!!st.changed:d===rv;}
+      ok=rv==='open'?!d:rv==='decided'?!!d:rv==='new'?!!st.new&&!st.changed:rv==='changed'?!!st.changed:d===rv;}
     c.hidden=!ok;if(ok)n++;
   });
   rows.forEach(function(r){r.hidden=!((!doc||r.dataset.doc===doc)&&(!q||r.dataset.ind.toLowerCase().indexOf(q)>=0));});
@@ -170,7 +170,7 @@ function paintCard(c){
     c.appendChild(box);
   }
   var badges=$('.badges',box);badges.textContent='';
-  if(st.new)badge(badges,'新出现','b-new');
+  if(st.new&&!st.changed)badge(badges,'新出现','b-new');       // a changed flag is not new
   if(st.changed&&!d.decision){var e=st.changed;
     badge(badges,'有变化：此前'+(DEC[e.decision]||'未定')+(e.reviewer?'（'+e.reviewer+'，'+when(e.decided_at)+'）':'（'+when(e.decided_at)+'）')+'，数字已改，请重新核查','b-changed');
     if(e.note)badge(badges,'此前备注：'+e.note,'b-who');}
