@@ -27,7 +27,8 @@ outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
   checks.csv      every consistency check run: pass, fail or not_assessable
   flags.csv       every failed check, with its figures, interval arithmetic and a message
   panel.csv       one row per report: unit, year, standard indicators; panel_sources.csv
-  report.html     the whole batch for a reviewer, in one file (see also: jixiao review)
+  report.html     the whole batch for a reviewer, in Chinese, in one file (see also: jixiao review)
+  tables.xlsx     with --xlsx: every table in one Excel workbook (typed cells, filters)
   *.parquet       each table again, for pandas/DuckDB
   text/<doc_id>.txt  the text that the start/end offsets of figures.csv index
   tables/<doc_id>/p<page>-t<n>.csv  each table of a report as drawn
@@ -71,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                           "tesseract needs the Debian packages tesseract-ocr tesseract-ocr-chi-sim; "
                           "none: such pages are reported, not read). OCR takes 2-5 s a page, so a long "
                           "scan may need a larger --timeout")
+    run.add_argument("--xlsx", action="store_true",
+                     help="also write OUTDIR/tables.xlsx: every table as a sheet of one Excel workbook")
     run.add_argument("--report-max", type=int, default=500, metavar="N",
                      help="write report.html only for batches of at most N documents (default: 500)")
     run.add_argument("--strict", action="store_true",
@@ -177,6 +180,10 @@ def _run(args) -> int:
         print(f"report.html not written: {summary.documents} documents > --report-max {args.report_max} "
               f"(one page for a whole archive would be too large to open); the tables hold "
               f"everything, and `jixiao run` on a part of the archive writes its report", file=sys.stderr)
+    if args.xlsx and summary.documents:
+        from .review import tables_xlsx
+
+        tables_xlsx(args.out)
     status, flags = summary.status, summary.flags
     rate = (summary.documents - summary.resumed) / summary.seconds if summary.seconds else 0
     print(f"{summary.documents} documents: {status['ok']} ok, {status['error']} error, "

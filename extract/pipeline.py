@@ -21,7 +21,7 @@ from .analyse.panel import panel, with_canonical
 from .analyse.segment import tokenizer
 from .analyse.structure import Layout
 from .analyse.tables import annotate_tables
-from .checks import run_checks
+from .checks import identity, run_checks
 from .core import rows
 from .core.errors import InputError
 from .core.model import Analysis, Document, Figure, Grid
@@ -43,9 +43,13 @@ def _figures(text: str, patterns: Patterns, strict: bool = False,
     out = []
     for f in found:
         page = doc.page_of(f.start)
-        confidence = doc.ocr_confidence.get(page) if page is not None else None
+        ocr = page is not None and page in doc.ocr_confidence
+        confidence = doc.glyphs.confidence(f.start, f.end) if ocr and doc.glyphs else None
+        if ocr and confidence is None:
+            confidence = doc.ocr_confidence[page]      # no box of its own: the page's mean
         out.append(replace(f, section=layout.section_at(f.start), doc_id=doc.doc_id, page=page,
-                           confidence=confidence, source_method="text" if confidence is None else "ocr"))
+                           confidence=confidence, source_method="ocr" if ocr else "text",
+                           bbox=doc.glyphs.rects(f.start, f.end) if doc.glyphs else ()))
     return out, layout
 
 
@@ -71,9 +75,11 @@ def analyse(doc: Document, patterns: Patterns | None = None, *, strict: bool = F
     figures, layout = _figures(doc.text, patterns, strict, doc)
     figures = with_canonical(patterns, figures)
     metadata = read_metadata(doc.text, layout, patterns)
-    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year, patterns)
+    report = identity.report_id(metadata, doc.text)
+    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year, patterns, report)
     row, sources = panel(patterns, doc.doc_id, doc.text, figures, metadata)
-    return Analysis(doc, tuple(figures), tuple(checks), metadata, row, tuple(sources), grids(doc, layout))
+    return Analysis(doc, tuple(figures), tuple(checks), metadata, row, tuple(sources), grids(doc, layout),
+                    report)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,11 @@ def test_sum_of_parts_pass_and_fail():
     assert "500.00万元" in bad[0].message and "510.00万元" in bad[0].message and "10.00万元" in bad[0].message
 
 
+def test_a_computed_amount_is_said_in_the_written_unit_with_separators():
+    bad = fails("本年收入合计3,250.40万元，其中财政拨款收入2,100.20万元，其他收入1,210.20万元。", "sum_mismatch")
+    assert "各项之和3,310.40万元" in bad[0].message and "相差60.00万元" in bad[0].message
+
+
 def test_non_exhaustive_parts_only_fail_when_larger():
     assert statuses("项目支出300万元，其中培训费120万元、差旅费60万元。", "sum_mismatch") == ["pass"]
     assert statuses("项目支出300万元，其中培训费220万元、差旅费90万元。", "sum_mismatch") == ["fail"]

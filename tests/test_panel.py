@@ -126,6 +126,7 @@ def test_corpus_panel(tmp_path):
     assert panel["cell_accuracy"] >= 0.95 and panel["extra_cells"] == 0
     cross = [f for f in _rows(tmp_path / "out" / "flags.csv") if f["check"] == "cross_year_mismatch"]
     assert [(f["doc_id"], f["message"][:4]) for f in cross] == [("jiedao-2023.txt", "收入合计")]
+    assert "上年数6,873.52万元" in cross[0]["message"] and "所载6,837.52万元" in cross[0]["message"]
 
 
 def test_open_ended_intervals_never_stop_a_batch(tmp_path):

@@ -81,7 +81,7 @@ def test_hover_names_value_unit_base_indicator_and_role():
     f = fig("a", text, "1773.84万元", indicator="收入合计", role="total", value="1773.84",
             value_base="17738400", page="2")
     title = parse(render_text(text, [f])).marks[0][0]["title"]
-    for part in ("1773.84 万元", "17738400 元", "收入合计", "total", "page: 2"):
+    for part in ("1773.84 万元", "17738400 元", "指标：收入合计", "角色：合计", "第2页"):
         assert part in title
 
 
@@ -136,15 +136,16 @@ def test_figures_that_cannot_be_located_are_listed_with_why():
     assert [f["figure_id"] for f in located] == ["ok"]
     assert {f["figure_id"] for f, _ in unlocated} == {"off", "moved", "none"}
     out = render(text, [good, *bad], [])
-    assert "Figures not located in the text (3)" in out
+    assert "未能在文中定位的数字（3）" in out
     for fid in ("off", "moved", "none"):
         assert f'data-fig="{fid}"' in out
-    assert "Figures not located in the text (1)" in render(None, [good], [])
+    assert "未能在文中定位的数字（1）" in render(None, [good], [])
 
 
 def test_flag_lists_operands_evidence_and_interval_arithmetic():
     text = "收入合计100万元，其中甲60万元，乙50万元。"
-    figs = [fig("t", text, "100万元", role="total"), fig("p1", text, "60万元"), fig("p2", text, "50万元")]
+    figs = [fig("t", text, "100万元", role="total", indicator="收入合计"), fig("p1", text, "60万元"),
+            fig("p2", text, "50万元")]
     flag = {"flag_id": "sum_mismatch-1", "doc_id": "d.txt", "check": "sum_mismatch", "severity": "error",
             "message": "合计 ≠ 各项之和 <b>", "figure_ids": "t p1 p2 gone", "evidence": text + "<i>",
             "stated": "[995000, 1005000]", "expected": "[1090000, 1110000]", "tolerance": "±10000"}
@@ -153,15 +154,14 @@ def test_flag_lists_operands_evidence_and_interval_arithmetic():
     assert 'data-flag="sum_mismatch-1"' in out and 'data-figs="t p1 p2 gone"' in out
     assert "合计 ≠ 各项之和 <b>" in "".join(p.text) and "各项之和 &lt;b&gt;" in out
     assert p.tags.count("i") == 1 and "乙50万元。&lt;i&gt;" in out      # only the role "total" is <i>
-    assert "gone not in figures.csv" in html.unescape(re.sub("<[^>]+>", "", out))
-    assert "no overlap, gap 85000" in out
-    assert "[995000, 1005000]" in out and "±10000" in out
+    assert "gone 不在figures.csv中" in html.unescape(re.sub("<[^>]+>", "", out))
+    assert "各项之和110万元，比收入合计100万元多10万元；按各数的书写精度，误差至多±2万元" in out
+    assert "[995000, 1005000]" in out and "±10000" in out          # the intervals, for auditors
 
 
-def test_arithmetic_reports_overlap_and_tolerates_odd_values():
-    assert "overlap" in arithmetic({"stated": "[1, 3]", "expected": "[2, 4]"})
-    assert "gap 1" in arithmetic({"stated": "5", "expected": "4"})
-    assert "gap" not in arithmetic({"stated": "abc", "expected": "[1, x]"})
+def test_arithmetic_is_a_sentence_and_tolerates_odd_values():
+    assert "比报告5少1；各数均为精确值" in arithmetic({"stated": "5", "expected": "4"})
+    assert arithmetic({"stated": "abc", "expected": "[1, x]"}) == ""
     assert arithmetic({}) == ""
 
 
@@ -210,7 +210,8 @@ def test_write_report_of_a_run(tmp_path):
                   for d in batch.documents)
     assert located == len(batch.figures)          # every corpus figure is highlighted
     assert "<script>alert(1)" not in body and "<img src=x" not in body
-    assert body.lower().count("<script") == body.lower().count("</script>") == 4
+    # a block per document, the figures' places, the documents' index, and the one script
+    assert body.lower().count("<script") == body.lower().count("</script>") == 3 + 2 + 1
 
 
 def test_a_hand_made_folder_guarded_cells_missing_text_and_strays(tmp_path):
@@ -232,8 +233,8 @@ def test_a_hand_made_folder_guarded_cells_missing_text_and_strays(tmp_path):
     assert batch.figures[0]["surface"] == "-5%" and batch.flags[0]["message"] == "-5% 为负"
     assert [d["doc_id"] for d in batch.documents] == ["a/b.txt", "gone.pdf", "other.txt"]
     body = write_report(tmp_path).read_text(encoding="utf-8")
-    assert "Documents with errors (2)" in body and "encrypted PDF" in body
-    assert "1 not located in the text" in body                 # the stray figure, not dropped
+    assert "出错的文件（2）" in body and "encrypted PDF" in body
+    assert "1 个未能在文中定位" in body                          # the stray figure, not dropped
     start = body.index('id="doc-0">') + len('id="doc-0">')
     fragment = json.loads(body[start: body.index("</script>", start)])
     assert 'data-f="neg"' in fragment and 'data-f="m"' in fragment

@@ -145,7 +145,7 @@ def test_csv_and_excel_exports_round_trip(outdir, tmp_path):
 
     xlsx = export_xlsx(outdir, tmp_path / "review.xlsx")
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == ["flags", "figures"]
+    assert wb.sheetnames == ["flags", "figures", "documents"]
     flags, figures = wb["flags"], wb["figures"]
     assert flags.freeze_panes == "A2" and figures.freeze_panes == "A2"
     head = [c.value for c in flags[1]]
@@ -173,7 +173,24 @@ def test_command_line_exports_and_refuses_a_folder_without_tables(outdir, tmp_pa
     assert jixiao(["review", str(outdir), "--export-csv", "--export-xlsx"]) == 0
     assert (outdir / "decisions.csv").exists() and (outdir / "review.xlsx").exists()
     assert jixiao(["review", str(tmp_path / "nothing"), "--no-browser"]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert jixiao(["review", str(tmp_path / "empty"), "--no-browser"]) == 2
     assert "not an output folder" in capsys.readouterr().err
+
+
+def test_review_on_a_missing_folder_is_a_message_not_a_sqlite_traceback(tmp_path, capsys):
+    """Issue 12: every mode of `jixiao review` on a path that is no output folder."""
+    missing = tmp_path / "no-such-run"
+    for extra in ([], ["--export-csv"], ["--export-xlsx"], ["--import", str(tmp_path / "x.csv")]):
+        assert jixiao(["review", str(missing), "--no-browser", *extra]) == 2
+        err = capsys.readouterr().err
+        assert "no such folder" in err and "sqlite" not in err.lower() and "Traceback" not in err
+    assert not missing.exists()                      # nothing created on the way
+    a_file = tmp_path / "flags.csv"
+    a_file.write_text("x")
+    assert jixiao(["review", str(a_file), "--no-browser"]) == 2
+    assert "is a file" in capsys.readouterr().err
 
 
 def test_no_browser_is_opened_without_a_display(monkeypatch):
@@ -288,3 +305,107 @@ def test_the_command_serves_on_a_free_loopback_port(outdir):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- the server under load and under malformed requests (issue 12) -------------------------------
+def raw(srv, data: bytes, timeout=10) -> bytes:
+    """Send bytes as they are and read the answer until the server closes the connection."""
+    import socket
+    host, port = srv.server_address[:2]
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    return out
+
+
+def post_bytes(srv, body: bytes, length: str) -> bytes:
+    host = f"127.0.0.1:{srv.server_address[1]}"
+    return (f"POST /api/decision HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\nConnection: close\r\n\r\n").encode() + body
+
+
+def test_fifty_simultaneous_saves_are_all_answered(server, outdir):
+    ids = flag_ids(outdir)
+    barrier = threading.Barrier(50)
+    results = []
+
+    def save(i):
+        body = json.dumps({"flag_id": ids[i % len(ids)], "decision": "confirmed", "note": f"第{i}条"}).encode()
+        barrier.wait()
+        try:
+            results.append(raw(server, post_bytes(server, body, str(len(body))), timeout=60).split(b" ", 2)[1])
+        except OSError as e:                     # a reset connection
+            results.append(repr(e).encode())
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert results == [b"200"] * 50
+    assert server.request_queue_size >= 50
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", "0x10", " ", "99999999999999999999", "5, 5"])
+def test_a_malformed_content_length_is_answered_with_a_4xx(server, length):
+    answer = raw(server, post_bytes(server, b'{"flag_id": "x"}', length))
+    status = int(answer.split(b" ", 2)[1])
+    assert 400 <= status < 500, answer[:200]
+
+
+def test_a_short_body_does_not_hold_a_thread(server, outdir):
+    import socket
+    import time
+    server.request_timeout = 1.0
+    host, port = server.server_address[:2]
+    with socket.create_connection((host, port), timeout=30) as s:
+        s.sendall(post_bytes(server, b'{"flag_id"', "500"))          # 10 of 500 bytes, then silence
+        t0 = time.monotonic()
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+        waited = time.monotonic() - t0
+    assert answer.split(b" ", 2)[1] == b"408" and waited < 20
+    assert call(server, "/api/state")[0] == 200                       # the server still answers
+
+
+def test_the_page_cannot_be_framed(server):
+    for path in ("/", "/api/state", "/nope"):
+        _, _, headers = call(server, path)
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.2"])
+def test_the_host_and_origin_checks_hold_for_any_listening_address(outdir, host):
+    srv = make_server(outdir, host=host)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = srv.server_address[1]
+        own = "127.0.0.1" if host == "0.0.0.0" else host
+        url = f"http://{own}:{port}/"
+        def get(headers):
+            req = urllib.request.Request(url + "api/state", headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status
+            except urllib.error.HTTPError as e:
+                return e.code
+        assert get({}) == 200
+        assert get({"Host": f"evil.example:{port}"}) == 403
+        assert get({"Origin": "http://evil.example"}) == 403
+        assert get({"Origin": f"http://{own}:{port}"}) == 200
+        ids = flag_ids(outdir)
+        req = urllib.request.Request(url + "api/decision", method="POST",
+                                     data=json.dumps({"flag_id": ids[0], "decision": "confirmed"}).encode(),
+                                     headers={"Content-Type": "application/json", "Origin": "http://evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=30)
+        assert e.value.code == 403
+        assert ids[0] not in open_store(outdir).decisions()
+    finally:
+        srv.shutdown()
+        srv.server_close()

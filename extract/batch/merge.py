@@ -13,6 +13,7 @@ from ..checks import across_years
 from ..core import rows
 from ..outputs.csvio import column_kinds, csv_body
 from ..outputs.parquet import write_table
+from .copies import Copies, counted, figure_rows
 from .plan import Item
 from .shards import ACROSS, outcome, read_meta, read_shard, shard_path
 
@@ -41,19 +42,19 @@ def _intern(v):
     return sys.intern(v) if isinstance(v, str) and len(v) <= 64 else v
 
 
-def across_reports(tables: Mapping[str, list]) -> dict[str, list[dict]]:
-    """Rows that need more than one document (checks across years), from the batch's documents
-    and panel-source rows only (a few per report), so it scales to archives; the documents'
-    flag counts are updated in place."""
+def across_reports(tables: Mapping[str, list], found: list = ()) -> dict[str, list[dict]]:
+    """Rows that need more than one document (checks across years; `found`: the copies'
+    findings), from the batch's documents and panel-source rows only (a few per report), so it
+    scales to archives; a flag found in several renderings of one report is kept once, and the
+    documents' flag counts are updated in place."""
     sources = (rows.source_from_row(r) for r in tables.get("panel_sources", []))
-    results = across_years(tables.get("documents", []), sources)
-    flags = [c for c in results if c.status == "fail"]
-    counts: dict[str, int] = {}
-    for c in flags:
-        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-    for d in tables.get("documents", []):
-        if d["doc_id"] in counts and str(d.get("flags", "")).isdigit():
-            d["flags"] = int(d["flags"]) + counts[d["doc_id"]]
+    results = across_years(tables.get("documents", []), sources) + list(found)
+    flags, seen = [], set()
+    for c in results:
+        if c.status == "fail" and c.check_id not in seen:
+            seen.add(c.check_id)
+            flags.append(c)
+    counted({d["doc_id"]: d for d in tables.get("documents", [])}, flags)
     return {"checks": [rows.check_row(c) for c in results], "flags": [rows.flag_row(c) for c in flags]}
 
 
@@ -78,7 +79,10 @@ def merge(outdir: Path, items: list[Item], fresh: set[int], failed: dict[int, di
             else:
                 make = _row_type(columns)
                 table.extend(make(_intern(v) for v in r) for r in meta["rows"].get(name, ()))
-    extra = across_reports(small)            # documents' and panel rows only, never all figures
+    by_doc = {item.doc_id: item for item in items if item.index not in failed}
+    copies = Copies(small["documents"], lambda doc_id: figure_rows(   # renderings of one report
+        read_shard(shard_path(outdir, by_doc[doc_id].key), ("figures",))["figures"]))
+    extra = across_reports(small, copies.found)  # documents' and panel rows only, never all figures
     summary.flags.update(row.get("severity", "") for row in extra.get("flags", ()))
     for name, table in extra.items():
         note_kinds(name, column_kinds(rows.TABLES.get(name, ()), table))
@@ -88,9 +92,11 @@ def merge(outdir: Path, items: list[Item], fresh: set[int], failed: dict[int, di
             if item.index in failed:
                 yield failed[item.index]["csv"].get(name, "")
             else:
-                yield read_shard(shard_path(outdir, item.key), (name,))[name]
+                body = read_shard(shard_path(outdir, item.key), (name,))[name]
+                yield copies.flags(item.doc_id, body) if name == "flags" else body
 
     for name, columns in rows.TABLES.items():
         chunks = [csv_body(columns, small[name])] if name in small else slices(name)
         tail = [csv_body(columns, extra[name])] if extra.get(name) else []
         write_table(outdir, name, itertools.chain(chunks, tail), kinds.get(name, {}))
+    summary.flags.subtract(copies.dropped)   # the summary counts flags as flags.csv shows them

@@ -8,6 +8,7 @@ from typing import Iterable, Mapping
 
 from ..core.interval import fmt
 from ..core.model import CheckResult, PanelSource
+from .identity import cross_ids
 
 CHECK = "cross_year_mismatch"
 
@@ -24,7 +25,7 @@ def _amount(s: PanelSource) -> str:
         return f"不超过{fmt(iv.hi)}{s.unit}"
     if not iv.hi.is_finite() and iv.lo.is_finite():
         return f"不低于{fmt(iv.lo)}{s.unit}"
-    return f"{fmt(s.value)}{s.unit}"
+    return f"{_shown(s.value):,f}{s.unit}"            # with thousands separators
 
 
 def across_years(documents: Iterable[Mapping], sources: Iterable[PanelSource]) -> list[CheckResult]:
@@ -61,10 +62,12 @@ def across_years(documents: Iterable[Mapping], sources: Iterable[PanelSource]) -
             message = (f"{column}：本报告所示上年数{_amount(prior)}"
                        f"{'与' if status == 'pass' else '与上年报告'}{earlier['doc_id']}所载{_amount(before)}"
                        + ("相符" if status == "pass" else f"不符（相差{fmt(diff)}{before.unit}）"))
-            out.append(CheckResult(
+            out.append(cross_ids(CheckResult(
                 doc_id=later["doc_id"], check=CHECK, status=status, severity="warning",
                 figure_ids=prior.figure_ids + before.figure_ids, stated=a, expected=b,
                 tolerance=a.half_width + b.half_width,
                 message=message, evidence=f"{later['doc_id']} ↔ {earlier['doc_id']}",
-                key=f"{earlier['doc_id']}|{column}"))
+                key=f"{earlier['doc_id']}|{column}"),
+                later.get("report_id") or later["doc_id"],
+                (earlier.get("report_id") or earlier["doc_id"], column), (str(a), str(b))))
     return out

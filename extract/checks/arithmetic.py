@@ -22,14 +22,14 @@ def _name(f: Figure) -> str:
 
 
 def _unit(f: Figure, iv: Interval) -> str:
-    """An interval in the figure's written unit, for messages."""
+    """An interval in the figure's written unit, with thousands separators, for messages."""
     factor = f.value_base / f.value if f.value else Decimal(1)
     lo, hi = iv.lo / factor, iv.hi / factor
     places = min(max(-f.value.as_tuple().exponent, 0) if f.value else 2, 6)
     if not hi.is_finite():
         return f"≥{fmt(lo)}{f.unit}"
     mid = (lo + hi) / 2
-    return f"{mid.quantize(Decimal(1).scaleb(-places))}{f.unit}"
+    return f"{mid.quantize(Decimal(1).scaleb(-places)):,f}{f.unit}"
 
 
 def _hint(a: Interval, b: Interval) -> str:

@@ -3,6 +3,7 @@ from types import MappingProxyType
 
 MESSAGES = MappingProxyType({
     "nothing": "报告中没有可供本项核对的数据",
+    "ocr_operands": "（所涉数字由OCR识别，最低置信度{least}，请对照原件核实）",
     "sum_mismatch.pass": "{total_name}{total}与各项之和{parts}相符",
     "sum_mismatch.fail": "{total_name}{total} ≠ 各项之和{parts}（相差{diff}）{hint}",
     "sum_mismatch.fail_partial": "{total_name}{total}小于其中所列各项之和{parts}（超出{diff}）{hint}",
@@ -34,3 +35,22 @@ MESSAGES = MappingProxyType({
 })
 
 UNIT_SLIP = "；相差10⁴或10⁸倍，可能是“元”与“万元”的单位错误"
+
+# What a reviewer reads for each check name (the code names stay in the CSV columns): its
+# Chinese name and one line on what it verifies. docs/review.md explains them further.
+CHECK_NAMES = MappingProxyType({
+    "sum_mismatch": ("合计与分项不符", "合计数应等于所列各分项之和（“其中”只列部分时，分项之和不应超过合计）"),
+    "growth_mismatch": ("增减额与增长率不符", "本年数、上年数、增减额与增长率应相互吻合，增减方向应与“增加/减少”一致"),
+    "rate_mismatch": ("比率与其分子分母不符", "执行率、完成率等比率应等于所列分子除以分母"),
+    "score_over_weight": ("得分超过分值", "单项得分不应超过该项分值"),
+    "score_total_mismatch": ("总分与各项得分不符", "总分应等于各项得分之和，各项分值之和应等于满分或所属一级指标的分值"),
+    "conflicting_repeat": ("同一指标前后数值不一", "同一指标、同一期间在报告中两处所写数值应一致"),
+    "percent_out_of_range": ("百分比超出合理范围", "满意度、覆盖率、占比等比例不应超过100%"),
+    "enumeration_count": ("宣布项数与所列不符", "“以下三个方面”等宣布的项数应等于随后实际列出的项数"),
+    "stale_forecast": ("年终报告仍用预计表述", "年度自评报告应写明截至年末的实际情况，而非“预计”“截止目前”"),
+    "target_unmet": ("未达目标却得满分", "实际完成值未达到目标值时，该项不应得满分"),
+    "period_mismatch": ("比较期间有误", "与上年比较时应写明上年，而非其他年份"),
+    "heading_sequence": ("标题编号不连续", "同一层级的标题编号应连续、不重复、不中途重新开始"),
+    "cross_year_mismatch": ("上年数与上年报告不符", "本报告所写的上年数应等于同一单位上年报告所载的数"),
+    "copy_mismatch": ("同一报告不同文件数字不一", "同一报告的不同文件（文本、Word、PDF、扫描件）所载数字应一致"),
+})

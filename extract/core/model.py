@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
+from .glyphs import Glyphs, Rect
 from .interval import Interval
 
 KINDS = ("money", "count", "length", "area", "percent", "percentage_point", "score", "other")
@@ -40,6 +41,8 @@ class Document:
     synthetic: frozenset[int] = field(default_factory=frozenset)
     # Pages read by OCR (1-based) and the recognizer's mean confidence on each, 0..1.
     ocr_confidence: Mapping[int, float] = field(default_factory=dict)
+    # PDF only: each character's box on its page and OCR confidence (core/glyphs.py).
+    glyphs: Glyphs | None = None
 
     @property
     def pages(self) -> int | None:
@@ -79,7 +82,8 @@ class Figure:
     row_label: str = ""              # table cells: the row's label (合计 for a total row) …
     col_header: str = ""             # … and the column's header, without its unit
     source_method: str = "text"      # text | ocr
-    confidence: float | None = None  # the OCR recognizer's confidence on the figure's page
+    confidence: float | None = None  # OCR: the recognizer's least confidence in its characters
+    bbox: tuple[Rect, ...] = ()      # PDF: its box on the page, one per printed line it spans
 
     def __post_init__(self):
         if not 0 <= self.start < self.end or len(self.surface) != self.end - self.start:
@@ -119,6 +123,8 @@ class CheckResult:
     """One run of one consistency check on some figures of a document.
 
     `key` tells apart runs of the same check that cite no figures (heading numbering).
+    `flag_id` and `subject_id` say what the result is about, wherever it stands
+    (checks/identity.py); `check_id` is the flag_id once assigned.
     """
 
     doc_id: str
@@ -134,6 +140,8 @@ class CheckResult:
     section: str = ""
     evidence: str = ""
     key: str = ""
+    flag_id: str = ""
+    subject_id: str = ""
 
     def __post_init__(self):
         if self.status not in CHECK_STATUS or self.severity not in SEVERITIES:
@@ -141,7 +149,9 @@ class CheckResult:
 
     @property
     def check_id(self) -> str:
-        """Stable across runs: document, check and the figures (or key) it is about."""
+        """The flag_id; before one is assigned, from the document, check and figures (or key)."""
+        if self.flag_id:
+            return self.flag_id
         basis = "|".join((self.doc_id, self.check, " ".join(self.figure_ids), self.key))
         return f"{self.check}-{short_hash(basis, 12)}"
 
@@ -215,6 +225,7 @@ class Analysis:
     panel: PanelRow
     sources: tuple[PanelSource, ...]
     grids: tuple[Grid, ...]
+    report_id: str = ""      # the report's identity, shared by its renderings (checks/identity.py)
 
     @property
     def flags(self) -> tuple[CheckResult, ...]:

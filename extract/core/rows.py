@@ -15,15 +15,15 @@ from .model import CheckResult, Figure, Grid, Metadata, PanelRow, PanelSource
 
 DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "pages",
                     "figures", "flags", "seconds", "encoding", "unit", "year", "report_type",
-                    "project", "grade")
+                    "project", "grade", "report_id", "duplicate_of", "ocr_pages", "ocr_confidence")
 FIGURE_COLUMNS = ("figure_id", "doc_id", "page", "section", "start", "end", "surface", "value",
                   "unit", "value_base", "base_unit", "kind", "approx", "indicator", "role",
                   "direction", "sentence", "table", "row", "col", "source_method", "confidence",
-                  "canonical")
+                  "canonical", "bbox")
 CHECK_COLUMNS = ("check_id", "doc_id", "check", "status", "severity", "figure_ids", "stated",
                  "expected", "tolerance", "message")
 FLAG_COLUMNS = ("flag_id", "doc_id", "check", "severity", "message", "figure_ids", "page", "section",
-                "evidence", "stated", "expected", "tolerance")
+                "evidence", "stated", "expected", "tolerance", "subject_id")
 METADATA_COLUMNS = ("unit", "year", "report_type", "project", "grade")
 
 # The panel's indicator columns (docs/panel.md); patterns/indicators.yaml says how reports name
@@ -43,7 +43,7 @@ TABLES = {"figures": FIGURE_COLUMNS, "checks": CHECK_COLUMNS, "flags": FLAG_COLU
 # Columns that hold numbers; every other column is text and is guarded against formulas.
 NUMERIC_COLUMNS = frozenset({"start", "end", "page", "table", "row", "col", "value", "value_base",
                              "confidence", "chars", "pages", "figures", "flags", "seconds", "year",
-                             "lo", "hi", *PANEL_INDICATORS})
+                             "lo", "hi", "ocr_confidence", *PANEL_INDICATORS})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -90,8 +90,25 @@ def figure_row(f: Figure) -> dict:
         "direction": f.direction, "sentence": f.sentence, "table": f.table, "row": f.row,
         "col": f.col, "source_method": f.source_method,
         "confidence": "" if f.confidence is None else f"{f.confidence:.3f}",
-        "canonical": "、".join(f.canonical),
+        "canonical": "、".join(f.canonical), "bbox": bbox_text(f.bbox),
     }
+
+
+def bbox_text(rects) -> str:
+    """A figure's boxes on its page as `x0 top x1 bottom` in points, `;` between lines."""
+    return ";".join(" ".join(f"{v:g}" for v in r) for r in rects)
+
+
+def bbox_from_text(text: str) -> tuple[tuple[float, ...], ...]:
+    out = []
+    for part in (text or "").split(";"):
+        try:
+            values = tuple(float(v) for v in part.split())
+        except ValueError:
+            continue
+        if len(values) == 4:
+            out.append(values)
+    return tuple(out)
 
 
 def _tolerance(c: CheckResult) -> str:
@@ -108,7 +125,7 @@ def flag_row(c: CheckResult) -> dict:
     return {"flag_id": c.check_id, "doc_id": c.doc_id, "check": c.check, "severity": c.severity,
             "message": c.message, "figure_ids": " ".join(c.figure_ids), "page": c.page,
             "section": c.section, "evidence": c.evidence, "stated": side(c.stated),
-            "expected": side(c.expected), "tolerance": _tolerance(c)}
+            "expected": side(c.expected), "tolerance": _tolerance(c), "subject_id": c.subject_id}
 
 
 def metadata_row(m: Metadata) -> dict:
@@ -126,17 +143,31 @@ def source_row(s: PanelSource) -> dict:
             "lo": fmt(s.interval.lo), "hi": fmt(s.interval.hi)}
 
 
+def page_ranges(pages) -> str:
+    """1-based page numbers as `1-3,5` (the OCR pages of documents.csv)."""
+    runs: list[list[int]] = []
+    for p in sorted(set(pages)):
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def document_row(report) -> dict:
-    """A `pipeline.Report` as its row of documents.csv."""
+    """A `pipeline.Report` as its row of documents.csv (`duplicate_of` is the batch's to fill)."""
     a = report.analysis
     doc = a.document if a else None
     ok = report.status == "ok"
+    ocr = dict(doc.ocr_confidence) if doc else {}
     return {"doc_id": report.doc_id, "source": report.source, "format": report.format,
             "status": report.status, "error": report.error,
             "chars": len(doc.text) if doc else "", "pages": (doc.pages or "") if doc else "",
             "figures": len(a.figures) if ok and a else "", "flags": len(a.flags) if ok and a else "",
             "seconds": f"{report.seconds:.3f}", "encoding": doc.encoding if doc else "",
-            **(metadata_row(a.metadata) if a else dict.fromkeys(METADATA_COLUMNS, ""))}
+            **(metadata_row(a.metadata) if a else dict.fromkeys(METADATA_COLUMNS, "")),
+            "report_id": a.report_id if ok and a else "", "duplicate_of": "",
+            "ocr_pages": page_ranges(ocr), "ocr_confidence": f"{sum(ocr.values()) / len(ocr):.3f}" if ocr else ""}
 
 
 def tables(report) -> dict[str, list[dict]]:

@@ -42,13 +42,23 @@ def _read_text(path: Path) -> str:
         raise JixiaoError(f"{path}: text of a scored document cannot be read: {e}") from e
 
 
+def _flag_rows(out: Path) -> list[dict] | None:
+    """Each rendering's flags: the failed rows of checks.csv (flags.csv shows a flag found in
+    several renderings of one report once, on the first), else flags.csv; None without either."""
+    need = ("doc_id", "check", "figure_ids")
+    if (out / "checks.csv").exists():
+        return [r for r in read_rows(out / "checks.csv", require=(*need, "status")) if r["status"] == "fail"]
+    if (out / "flags.csv").exists():
+        return read_rows(out / "flags.csv", require=need)
+    return None
+
+
 def evaluate(gold_dir, outdir) -> dict:
     """Score OUTDIR against GOLD_DIR, write OUTDIR/eval.json and return the same plain dict."""
     gold, out = load_gold(gold_dir), Path(outdir)
     documents = read_rows(out / "documents.csv", require=("doc_id", "status"))
     figures = _read_figures(out / "figures.csv")
-    flags_path = out / "flags.csv"
-    flag_rows = read_rows(flags_path, require=("doc_id", "check", "figure_ids")) if flags_path.exists() else None
+    flag_rows = _flag_rows(out)
     panel_path = out / "panel.csv"
     panel_rows = {r["doc_id"]: r for r in read_rows(panel_path, require=("doc_id",))} if panel_path.exists() else None
 

@@ -67,7 +67,7 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
     else:
         pdf = read_pdf(data, ocr=ocr, timeout=timeout, patterns=patterns)
         return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
-                        frozenset(pdf.synthetic), pdf.ocr_confidence)
+                        frozenset(pdf.synthetic), pdf.ocr_confidence, pdf.glyphs)
     if deadline is not None and time.monotonic() > deadline:
         raise InputError(f"timeout: reading took more than {timeout:g} s")
     return doc

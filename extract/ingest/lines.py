@@ -30,6 +30,28 @@ def clean_spaces(line: str) -> str:
     return SPACES.sub("", line.replace("\x02", "").strip())
 
 
+def kept(line: str, drop=None) -> list[int]:
+    """The indices of `line` that `clean_spaces` keeps (so each kept character keeps its
+    box); `drop(match)` may spare a run of spaces that SPACES matches."""
+    keep = [i for i, c in enumerate(line) if c != "\x02"]
+    while keep and line[keep[0]].isspace():
+        keep.pop(0)
+    while keep and line[keep[-1]].isspace():
+        keep.pop()
+    text = "".join(line[i] for i in keep)
+    gone = {k for m in SPACES.finditer(text) if drop is None or drop(m, keep)
+            for k in range(*m.span())}
+    return [i for k, i in enumerate(keep) if k not in gone]
+
+
+def cleaned(text: str, glyphs: list | None) -> tuple[str, list | None]:
+    """`clean_spaces(text)` and the glyphs of the characters it keeps."""
+    keep = kept(text)
+    if glyphs is None or len(glyphs) != len(text):
+        return "".join(text[i] for i in keep), None
+    return "".join(text[i] for i in keep), [glyphs[i] for i in keep]
+
+
 def is_heading(line: str, patterns: Patterns | None = None) -> bool:
     """A line that starts a paragraph of its own: `一、` `（二）` `1.` `第三章` `附件`."""
     return (patterns or load_patterns()).rx["printed_heading"].match(line) is not None
@@ -68,6 +90,7 @@ class Line:
     indented: bool = False
     centered: bool = False
     indents: bool = False  # the document marks paragraphs by a first-line indent
+    glyphs: list | None = None  # one core.glyphs.Glyph (or None) per character of `text`
 
 
 def _ends_paragraph(line: str) -> bool:
@@ -149,11 +172,13 @@ def drop_repeated_headers(pages: list[list[Line]]) -> None:
                 del lines[0]
 
 
-def join_lines(pages: list[list[Line]], patterns: Patterns) -> tuple[str, list[int], set[int]]:
-    """Printed lines -> (text, page_starts, synthetic offsets): paragraphs rejoined."""
+def join_lines(pages: list[list[Line]], patterns: Patterns) -> tuple[str, list[int], set[int], list]:
+    """Printed lines -> (text, page_starts, synthetic offsets, one glyph or None per
+    character): paragraphs rejoined."""
     parts: list[str] = []
     starts: list[int] = []
     synthetic: set[int] = set()
+    glyphs: list = []
     pos, prev = 0, None
     for lines in pages:
         page_start = None
@@ -164,6 +189,7 @@ def join_lines(pages: list[list[Line]], patterns: Patterns) -> tuple[str, list[i
             if sep:
                 synthetic.add(pos)
                 parts.append(sep)
+                glyphs.append(None)
                 pos += 1
             if page_start is None:
                 page_start = pos
@@ -171,10 +197,12 @@ def join_lines(pages: list[list[Line]], patterns: Patterns) -> tuple[str, list[i
                 synthetic.update(pos + m.start() + k
                                  for m in re.finditer(r" \| ", ln.text) for k in range(3))
             parts.append(ln.text)
+            glyphs.extend(ln.glyphs if ln.glyphs is not None and len(ln.glyphs) == len(ln.text)
+                          else [None] * len(ln.text))
             pos += len(ln.text)
             prev = ln
         starts.append(pos if page_start is None else page_start)
-    return "".join(parts), starts, synthetic
+    return "".join(parts), starts, synthetic, glyphs
 
 
 # ---------------------------------------------------------------- PDF: tables

@@ -35,7 +35,8 @@ class OcrUnavailable(InputError):
 @dataclass(frozen=True, slots=True)
 class OcrLine:
     """One printed line as the engine read it, in PDF points (y up, as pypdfium2 gives
-    them); `row` is its index within a ruled table, -1 for running text."""
+    them); `row` is its index within a ruled table, -1 for running text; `glyphs`: each
+    character's box on the page as rendered (points from the top-left) and confidence."""
 
     text: str
     x0: float
@@ -43,6 +44,7 @@ class OcrLine:
     y: float
     h: float
     row: int = -1
+    glyphs: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,15 @@ def read_page(page, engine: str) -> OcrPage:
              if b.conf >= MIN_CONFIDENCE[engine] and b.text.strip()]
     confidence = sum(b.conf for b in boxes) / len(boxes) if boxes else 0.0
     height = page.get_height()
-    lines = [OcrLine(ln.text, ln.x0 / scale, ln.x1 / scale, height - ln.y / scale, ln.h / scale, ln.row)
+
+    def on_page(g):  # straightened pixels -> the page as printed, in points from the top-left
+        if g is None:
+            return None
+        b = turn(Box("", *g), -angle, image.size)
+        return (b.x0 / scale, b.y0 / scale, b.x1 / scale, b.y1 / scale, g[4])
+
+    lines = [OcrLine(ln.text, ln.x0 / scale, ln.x1 / scale, height - ln.y / scale, ln.h / scale, ln.row,
+                     tuple(map(on_page, ln.glyphs)))
              for ln in layout(boxes, grids)]
     return OcrPage(lines, confidence)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from statistics import median
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # technical: the Han script and full-width forms
@@ -42,7 +43,8 @@ class Box:
 @dataclass(frozen=True, slots=True)
 class PixelLine:
     """One printed line in pixels of the straightened image (y down, the middle of the line);
-    `row` is its index within a ruled table, -1 for running text."""
+    `row` is its index within a ruled table, -1 for running text; `glyphs`: each character's
+    (x0, y0, x1, y1, confidence), None for a space or separator the layout put in."""
 
     text: str
     x0: float
@@ -50,6 +52,18 @@ class PixelLine:
     y: float
     h: float
     row: int = -1
+    glyphs: tuple = field(default=())
+
+
+def _spread(b: Box) -> list:
+    """The box's characters side by side across its width, a wide (Chinese) character
+    taking twice a narrow one's room: the engines box runs of text, not characters."""
+    weights = [2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in b.text]
+    step, x, out = (b.x1 - b.x0) / (sum(weights) or 1), b.x0, []
+    for w in weights:
+        out.append((x, b.y0, x + w * step, b.y1, b.conf))
+        x += w * step
+    return out
 
 
 # ---------------------------------------------------------------- straightening
@@ -187,7 +201,7 @@ def erase_rules(image, grids: list[_Grid]):
     return Image.fromarray(pixels)
 
 
-def _table_rows(grid: _Grid, boxes: list[Box]) -> list[tuple[list[str], float, float, float]]:
+def _table_rows(grid: _Grid, boxes: list[Box]) -> list[tuple[list[tuple[str, list]], float, float, float]]:
     """Each band's cells (text, in column order) with the band's x0, x1 and mid height; a
     cell whose top is not ruled continues the cell above, and its text fills both."""
     cells: dict[tuple[int, int], list[Box]] = {}
@@ -202,13 +216,15 @@ def _table_rows(grid: _Grid, boxes: list[Box]) -> list[tuple[list[str], float, f
                 owner[band, c] = owner[band - 1, above]
             else:
                 owner[band, c] = (band, c)
-    texts: dict[tuple[int, int], str] = {}
+    texts: dict[tuple[int, int], tuple[str, list]] = {}
     for key, own in owner.items():
-        texts[own] = texts.get(own, "") + _cell_text(cells.get(key, []))
+        text, glyphs = texts.get(own, ("", []))
+        more, where = _cell_text(cells.get(key, []))
+        texts[own] = (text + more, glyphs + where)
     out = []
     for band, xs in enumerate(grid.columns):
         row = [texts[owner[band, c]] for c in range(len(xs) - 1)]
-        if any(row):
+        if any(t for t, _ in row):
             out.append((row, xs[0], xs[-1], (grid.rules[band] + grid.rules[band + 1]) / 2))
     return out
 
@@ -234,26 +250,31 @@ def _group(boxes: list[Box]) -> list[list[Box]]:
     return [sorted(line, key=lambda b: b.x0) for line in lines]
 
 
-def _cell_text(boxes: list[Box]) -> str:
-    """The text of a cell: its lines glued as one."""
-    out = ""
+def _cell_text(boxes: list[Box]) -> tuple[str, list]:
+    """The text of a cell: its lines glued as one; and its glyphs."""
+    out, glyphs = "", []
     for line in _group(boxes):
         for b in line:
-            out += _glue(out, b.text.strip()) + b.text.strip()
-    return out
+            glue = _glue(out, b.text.strip())
+            out += glue + b.text.strip()
+            glyphs += [None] * len(glue) + _spread(b)
+    return out, glyphs
 
 
-def _line_text(line: list[Box]) -> str:
+def _line_text(line: list[Box]) -> tuple[str, list]:
     """Boxes of one line left to right; a gap wider than two characters is a cell border."""
-    out, prev = "", None
+    out, glyphs, prev = "", [], None
     for b in line:
         text = b.text.strip()
         if prev is not None:
             gap = b.x0 - prev.x1
-            out += " | " if gap > 2 * max(b.h, prev.h) else _glue(out, text)
+            sep = " | " if gap > 2 * max(b.h, prev.h) else _glue(out, text)
+            out += sep
+            glyphs += [None] * len(sep)
         out += text
+        glyphs += _spread(b)
         prev = b
-    return out
+    return out, glyphs
 
 
 def layout(boxes: list[Box], grids: list[_Grid]) -> list[PixelLine]:
@@ -266,13 +287,23 @@ def layout(boxes: list[Box], grids: list[_Grid]) -> list[PixelLine]:
     for line in _group(free):
         h = median(b.h for b in line)
         cy = median(b.cy for b in line)
-        items.append((cy, [PixelLine(_line_text(line), line[0].x0, max(b.x1 for b in line), cy, h)]))
+        text, glyphs = _line_text(line)
+        items.append((cy, [PixelLine(text, line[0].x0, max(b.x1 for b in line), cy, h, glyphs=tuple(glyphs))]))
     for grid in grids:
         rows = _table_rows(grid, placed[id(grid)])
         if not rows:
             continue
         h = median(b.h for b in placed[id(grid)])
-        items.append((grid.rules[0], [PixelLine(" | ".join(cells), x0, x1, y, h, r)
+        items.append((grid.rules[0], [PixelLine(" | ".join(t for t, _ in cells), x0, x1, y, h, r,
+                                                tuple(_joined(cells)))
                                       for r, (cells, x0, x1, y) in enumerate(rows)]))
     items.sort(key=lambda item: item[0])
     return [line for _, lines in items for line in lines]
+
+
+def _joined(cells: list[tuple[str, list]]) -> list:
+    """The glyphs of `" | ".join(cells)`."""
+    out: list = []
+    for k, (_, glyphs) in enumerate(cells):
+        out += [None] * (3 if k else 0) + glyphs
+    return out

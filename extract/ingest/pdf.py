@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, field
 
 from ..core.errors import InputError
+from ..core.glyphs import NONE, Glyphs
 from ..core.patterns import Patterns, load_patterns
-from .lines import (SPACES, Line, clean_spaces, drop_furniture, drop_repeated_headers, glue, join_lines,
-                    mark_layout)
+from .lines import (SPACES, Line, clean_spaces, cleaned, drop_furniture, drop_repeated_headers, glue,
+                    join_lines, mark_layout)
 from .ocr import OcrUnavailable, is_scan, read_page
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,15 @@ def _cell_text(text: str | None) -> str:
     return out
 
 
-def _table_rows(table) -> list[str]:
+_Row = tuple[str, list]  # a table row's `a | b` line and a glyph (or None) per character
+
+
+def _table_rows(table) -> list[_Row]:
     """A pdfplumber table -> `a | b | c` lines: a cell spanning columns is written once, a
-    cell spanning rows is carried into every row it covers."""
+    cell spanning rows is carried into every row it covers. Each character of a cell is
+    placed at its cell (pdfplumber's boxes are from the top-left, as glyphs are)."""
     texts = table.extract()
+    chars = table.page.chars
     owner = {}
     for cells, row_text in zip((r.cells for r in table.rows), texts):
         for bbox, t in zip(cells, row_text):
@@ -46,16 +52,44 @@ def _table_rows(table) -> list[str]:
         cells = []
         for c, bbox in enumerate(row.cells):
             if bbox is not None:
-                cells.append(owner[bbox])
+                cells.append((owner[bbox], bbox))
                 continue
             cx = (columns[c][0] + columns[c][2]) / 2
             cy = (row.bbox[1] + row.bbox[3]) / 2
             cover = next((b for b in owner if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]), None)
             if cover is not None and cover[1] < row.bbox[1] - 1 and cover[0] >= columns[c][0] - 1:
-                cells.append(owner[cover])  # spans down from an earlier row
-        if any(cells):
-            out.append(" | ".join(cells))
+                cells.append((owner[cover], cover))  # spans down from an earlier row
+        if any(t for t, _ in cells):
+            glyphs: list = []
+            for k, (t, bbox) in enumerate(cells):
+                glyphs += [None] * (3 if k else 0) + _cell_glyphs(t, bbox, chars)
+            out.append((" | ".join(t for t, _ in cells), glyphs))
     return out
+
+
+def _cell_glyphs(text: str, bbox, chars: list[dict]) -> list:
+    """Each character of a cell's text at the printed character it came from: the cell's
+    printed characters in reading order (lines by height, each left to right), one for one
+    when they match the text; else each at the box of all of them, or at the cell's box."""
+    x0, top, x1, bottom = bbox
+    inside = [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+              and top <= (c["top"] + c["bottom"]) / 2 <= bottom and not c["text"].isspace()]
+    lines: list[list[dict]] = []
+    for c in sorted(inside, key=lambda c: c["top"]):
+        if lines and abs(c["top"] - lines[-1][0]["top"]) < 0.5 * (c["bottom"] - c["top"]):
+            lines[-1].append(c)
+        else:
+            lines.append([c])
+    printed = [c for line in lines for c in sorted(line, key=lambda c: c["x0"])]
+    solid = [ch for ch in text if not ch.isspace()]
+    if printed and [c["text"] for c in printed] == solid:
+        it = iter(printed)
+        return [None if ch.isspace() else (lambda c: (c["x0"], c["top"], c["x1"], c["bottom"], NONE))(next(it))
+                for ch in text]
+    if printed:
+        x0, top = min(c["x0"] for c in printed), min(c["top"] for c in printed)
+        x1, bottom = max(c["x1"] for c in printed), max(c["bottom"] for c in printed)
+    return [(x0, top, x1, bottom, NONE)] * len(text)
 
 
 def _has_rules(page) -> bool:
@@ -89,7 +123,7 @@ def _has_rules(page) -> bool:
                 for k in range(raw.FPDFPage_CountObjects(page.raw)))
 
 
-_Table = tuple[tuple[float, float, float, float], list[str]]  # (box in PDF points, rows)
+_Table = tuple[tuple[float, float, float, float], list[_Row]]  # (box in PDF points, rows)
 
 
 def _place_tables(lines: list[Line], tables: list[_Table], page_no: int) -> list[Line]:
@@ -100,7 +134,7 @@ def _place_tables(lines: list[Line], tables: list[_Table], page_no: int) -> list
     def emit(k):
         if k not in placed:
             placed.add(k)
-            out.extend(Line(t, page_no, row=r) for r, t in enumerate(tables[k][1]))
+            out.extend(Line(t, page_no, row=r, glyphs=g) for r, (t, g) in enumerate(tables[k][1]))
 
     for ln in lines:
         inside = next((k for k, ((x0, y0, x1, y1), _) in enumerate(tables)
@@ -133,15 +167,18 @@ def _unreadable(text: str) -> bool:
 
 
 def _pdfium_lines(textpage, page_no: int) -> tuple[list[Line], str]:
-    """The page's printed lines with their geometry (font-height boxes, so `一` is tall)."""
+    """The page's printed lines with their geometry (font-height boxes, so `一` is tall) and
+    each character's box (from the page's top-left, as glyphs are)."""
     import pypdfium2.raw as raw
 
     text = textpage.get_text_range()
+    height = textpage.page.get_height()
+    rect = raw.FS_RECTF()
 
-    def unspace(m: re.Match, base: int) -> str:  # only the spaces PDFium made up from gaps
-        made_up = all(raw.FPDFText_IsGenerated(textpage.raw, base + k) == 1
-                      for k in range(*m.span()))
-        return "" if made_up else m.group()
+    def glyph(k: int):
+        if not raw.FPDFText_GetLooseCharBox(textpage.raw, k, rect):
+            return None
+        return (rect.left, height - rect.top, rect.right, height - rect.bottom, NONE)
 
     lines = []
     for m in re.finditer(r"[^\r\n]+", text):
@@ -152,9 +189,13 @@ def _pdfium_lines(textpage, page_no: int) -> tuple[list[Line], str]:
             e -= 1
         if s < e:
             a, b = textpage.get_charbox(s, loose=True), textpage.get_charbox(e - 1, loose=True)
-            line = SPACES.sub(lambda m, s=s: unspace(m, s), text[s:e]).replace("\x02", "")
-            lines.append(Line(line, page_no, a[0], b[2], (a[1] + a[3]) / 2,
-                               max(a[3] - a[1], 1.0)))
+            piece = text[s:e]
+            gone = {k for sp in SPACES.finditer(piece)   # only the spaces PDFium made up from gaps
+                    if all(raw.FPDFText_IsGenerated(textpage.raw, s + k) == 1 for k in range(*sp.span()))
+                    for k in range(*sp.span())}
+            keep = [k for k, c in enumerate(piece) if k not in gone and c != "\x02"]
+            lines.append(Line("".join(piece[k] for k in keep), page_no, a[0], b[2], (a[1] + a[3]) / 2,
+                              max(a[3] - a[1], 1.0), glyphs=[glyph(s + k) for k in keep]))
     return lines, text
 
 
@@ -202,7 +243,7 @@ def _tables(page, lines: list[Line]) -> list[_Table]:
         rows = _table_rows(tb)
         inside = "".join(ln.text for ln in lines
                          if box[1] <= ln.y <= box[3] and ln.x0 < x1 and ln.x1 > x0)
-        if rows and _readable("".join(rows)) * 2 >= _readable(inside):
+        if rows and _readable("".join(t for t, _ in rows)) * 2 >= _readable(inside):
             out.append((box, rows))
     return out
 
@@ -233,6 +274,7 @@ class PdfText:
     page_starts: list[int]
     synthetic: set[int]
     ocr_confidence: dict[int, float] = field(default_factory=dict)  # OCR'd page -> mean
+    glyphs: Glyphs | None = None                                     # each character's box
 
 
 def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None,
@@ -284,7 +326,7 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
     drop_furniture(pages, patterns)
     drop_repeated_headers(pages)
     mark_layout([ln for lines in pages for ln in lines], widths)
-    text, starts, synthetic = join_lines(pages, patterns)
+    text, starts, synthetic, glyphs = join_lines(pages, patterns)
     if not text.strip():
         if unread:
             raise InputError(f"scanned PDF: {next(iter(unread.values()))}")
@@ -295,7 +337,7 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
     empty = [i + 1 for i, lines in enumerate(pages) if not lines and i + 1 not in unread]
     if empty:
         log.warning("PDF pages without text (kept empty): %s", ", ".join(map(str, empty)))
-    return PdfText(text, starts, synthetic, confidence)
+    return PdfText(text, starts, synthetic, confidence, Glyphs.build(glyphs))
 
 
 def _ocr_page(page, page_no: int, engine: str, confidence: dict[int, float],
@@ -310,5 +352,8 @@ def _ocr_page(page, page_no: int, engine: str, confidence: dict[int, float],
         unread[page_no] = str(e)
         return []
     confidence[page_no] = result.confidence
-    return [Line(clean_spaces(ln.text), page_no, ln.x0, ln.x1, ln.y, ln.h, row=ln.row)
-            for ln in result.lines]
+    out = []
+    for ln in result.lines:
+        text, glyphs = cleaned(ln.text, list(ln.glyphs) or None)
+        out.append(Line(text, page_no, ln.x0, ln.x1, ln.y, ln.h, row=ln.row, glyphs=glyphs))
+    return out

@@ -10,7 +10,7 @@ import csv
 import io
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from ..core.errors import JixiaoError
 from ..core.rows import NUMERIC_COLUMNS, cell, unsafe_text
@@ -36,6 +36,25 @@ def read_rows(path: Path, *, require: tuple[str, ...] | None = None) -> list[dic
         raise JixiaoError(f"{path}: lacks column(s) {', '.join(lacking)}")
     return [{k: v if k in NUMERIC_COLUMNS or not isinstance(v, str) else unsafe_text(v)
              for k, v in r.items()} for r in rows]
+
+
+def iter_rows(path: Path) -> Iterator[dict]:
+    """A table's rows one at a time, as `read_rows` gives them (for tables too long to hold)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for r in csv.DictReader(fh):
+                yield {k: v if k in NUMERIC_COLUMNS or not isinstance(v, str) else unsafe_text(v)
+                       for k, v in r.items()}
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise JixiaoError(f"{path}: cannot read: {e}") from e
+
+
+def slice_rows(columns: tuple[str, ...], body: str) -> list[dict]:
+    """The rows of a table's slice (`csv_body`'s output) as `read_rows` gives them."""
+    rows = csv.reader(io.StringIO(body, newline=""))
+    return [{c: v if c in NUMERIC_COLUMNS else unsafe_text(v) for c, v in zip(columns, r)} for r in rows]
 
 
 def csv_body(columns: tuple[str, ...], rows: Iterable[Mapping]) -> str:

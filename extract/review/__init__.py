@@ -1,15 +1,17 @@
-"""Reviewing flags: the HTML report (`page.py`, `html.py`), the decision store (`store.py`),
-exports (`exports.py`) and the local review server (`server.py`); `jixiao review` is here."""
+"""Reviewing flags, in Chinese: the HTML report (`page.py`, `html.py`, `templates/`, `static/`,
+the arithmetic in words `sentences.py`, page images `pages.py`), the decision store
+(`store.py`), exports (`exports.py`) and the local review server (`server.py`); `jixiao
+review` is here. docs/review.md describes the desk and how flag ids are made."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .exports import export_csv, export_xlsx, import_decisions
+from .exports import export_csv, export_xlsx, import_decisions, tables_xlsx
 from .page import write_report
-from .server import serve
+from .server import require_outdir, serve
 
-__all__ = ["add_arguments", "command", "write_report"]
+__all__ = ["add_arguments", "command", "tables_xlsx", "write_report"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -29,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def command(args: argparse.Namespace) -> int:
+    require_outdir(args.outdir)          # a clear message for a wrong path, before any SQLite file
     if args.import_file or args.export_csv is not None or args.export_xlsx is not None:
         if args.import_file:
             n = import_decisions(args.outdir, args.import_file, args.reviewer)

@@ -3,14 +3,15 @@ decisions with their flags: CSV, an Excel workbook, and the import of an edited 
 from __future__ import annotations
 
 import os
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
-from ..core.rows import FIGURE_COLUMNS
-from ..outputs.csvio import read_rows
-from ..outputs.files import atomic_path, write_csv
-from .store import DECISIONS, SNAPSHOT, DecisionStore, open_store
+from ..core.rows import DOCUMENT_COLUMNS, FIGURE_COLUMNS, TABLES
+from ..outputs.csvio import iter_rows, read_rows
+from ..outputs.files import write_csv
+from ..outputs.xlsx import write_workbook
+from .labels import check_name
+from .store import DB_NAME, DECISIONS, SNAPSHOT, DecisionStore, open_store
 
 def review_state(outdir: str | os.PathLike, store: DecisionStore | None = None) -> dict:
     """What the page needs: decisions, which current flags are new, which flags disappeared."""
@@ -22,37 +23,59 @@ def review_state(outdir: str | os.PathLike, store: DecisionStore | None = None) 
     decisions = store.decisions()
     current = {f.get("flag_id", "") for f in flags}
     status = {fid: {"new": run != first and seen.get(fid, {}).get("first_run") == run} for fid in current}
-    gone = [{"flag_id": fid, "doc_id": s["doc_id"], "check": s["check_name"], "severity": s["severity"],
+    # a disappeared flag about what a current one is about: the current one has changed
+    earlier: dict[str, list[str]] = {}
+    for fid, s in seen.items():
+        if fid not in current and s.get("subject_id"):
+            earlier.setdefault(s["subject_id"], []).append(fid)
+    replaced = set()
+    for f in flags:
+        fid, subject = f.get("flag_id", ""), f.get("subject_id", "")
+        before = [g for g in earlier.get(subject, ()) if decisions.get(g, {}).get("decision")] if subject else []
+        if before and not decisions.get(fid, {}).get("decision"):
+            g = max(before, key=lambda g: (seen[g]["last_run"], decisions[g]["decided_at"]))
+            status[fid] = {**status[fid], "changed": {"flag_id": g, **{k: decisions[g][k] for k in (
+                "decision", "note", "reviewer", "decided_at")}, "message": seen[g]["message"]}}
+            replaced.update(earlier[subject])
+    gone = [{"flag_id": fid, "doc_id": s["doc_id"], "check": s["check_name"],
+             "check_name": check_name(s["check_name"]), "severity": s["severity"],
              "message": s["message"], "last_run": s["last_run"],
              "decision": decisions.get(fid, {}).get("decision", ""),
              "note": decisions.get(fid, {}).get("note", "")}
-            for fid, s in sorted(seen.items()) if fid not in current]
+            for fid, s in sorted(seen.items()) if fid not in current and fid not in replaced]
     return {"run": run, "decisions": decisions, "status": status, "gone": gone}
 
 
 EXPORT_COLUMNS = ("flag_id", "status", "decision", "note", "reviewer", "decided_at", "doc_id", "page",
                   "section", "check", "severity", "message", "evidence", "figures", "figure_ids",
-                  "stated", "expected", "tolerance")
+                  "stated", "expected", "tolerance", "check_name", "subject_id", "previous_flag_id",
+                  "previous_decision", "previous_note")
 
 
 def review_rows(outdir: str | os.PathLike, store: DecisionStore | None = None) -> list[dict]:
-    """One row per current flag (status new or current) and per disappeared flag."""
+    """One row per current flag (status new, changed — with the decision on the flag it
+    replaces — or current) and per disappeared flag."""
     store = store or open_store(outdir)
     state = review_state(outdir, store)
     figures = {f.get("figure_id", ""): f for f in read_rows(Path(outdir) / "figures.csv")}
     rows = []
 
-    def add(flag: Mapping, status: str):
+    def add(flag: Mapping, status: str, before: Mapping | None = None):
         d = state["decisions"].get(flag.get("flag_id", ""), {})
         ids = str(flag.get("figure_ids") or "").split()
         rows.append({**{c: flag.get(c, "") for c in EXPORT_COLUMNS}, "status": status,
                      "decision": d.get("decision", ""), "note": d.get("note", ""),
                      "reviewer": d.get("reviewer", ""), "decided_at": d.get("decided_at", ""),
                      "figures": "; ".join(f"{figures[i].get('surface', '')} ({figures[i].get('indicator', '')})"
-                                          if i in figures else i for i in ids)})
+                                          if i in figures else i for i in ids),
+                     "check_name": check_name(str(flag.get("check", ""))),
+                     "previous_flag_id": (before or {}).get("flag_id", ""),
+                     "previous_decision": (before or {}).get("decision", ""),
+                     "previous_note": (before or {}).get("note", "")})
 
     for f in read_rows(Path(outdir) / "flags.csv"):
-        add(f, "new" if state["status"].get(f.get("flag_id", ""), {}).get("new") else "current")
+        st = state["status"].get(f.get("flag_id", ""), {})
+        add(f, "changed" if st.get("changed") else "new" if st.get("new") else "current", st.get("changed"))
     seen = store.seen()
     for g in state["gone"]:
         snap = seen[g["flag_id"]]
@@ -67,69 +90,26 @@ def export_csv(outdir: str | os.PathLike, path: str | os.PathLike | None = None)
     return path
 
 
-WIDTHS = {"flag_id": 30, "status": 10, "decision": 11, "note": 40, "reviewer": 12, "decided_at": 20,
-          "doc_id": 28, "page": 6, "section": 30, "check": 20, "severity": 9, "message": 60,
-          "evidence": 80, "figures": 50, "figure_ids": 30, "stated": 22, "expected": 22, "tolerance": 12,
-          "figure_id": 16, "surface": 16, "value": 12, "unit": 8, "value_base": 14, "base_unit": 8,
-          "kind": 10, "approx": 10, "indicator": 24, "role": 10, "sentence": 80}
-NUMERIC = {"page", "start", "end", "value", "value_base", "row", "col", "confidence", "chars", "pages"}
-
-
-def _xlsx_sheet(wb, title: str, columns: Iterable[str], rows: Iterable[Mapping]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    columns = list(columns)
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, c in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c, 14)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, value=c)
-        cell.font, cell.fill = bold, fill
-        header.append(cell)
-    ws.append(header)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    n = 0
-    for row in rows:
-        out = []
-        for c in columns:
-            v = row.get(c, "")
-            v = "" if v is None else str(v)
-            if c in NUMERIC and v:
-                try:
-                    d = Decimal(v)
-                    if d.is_finite() and len(d.as_tuple().digits) <= 15:
-                        out.append(int(d) if d == d.to_integral_value() and "." not in v else d)
-                        continue
-                except InvalidOperation:
-                    pass
-            cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", v))
-            cell.data_type = "s"          # text stays text: '=…' is not a formula
-            if c in ("message", "evidence", "note", "sentence"):
-                cell.alignment = wrap
-            out.append(cell)
-        ws.append(out)
-        n += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
-
-
 def export_xlsx(outdir: str | os.PathLike, path: str | os.PathLike | None = None) -> Path:
-    """An Excel workbook: sheet `flags` (decision, note, document, message, evidence …) and
-    sheet `figures`, frozen headers and set column widths; default OUTDIR/review.xlsx."""
-    from openpyxl import Workbook
+    """An Excel workbook for reviewers: sheet `flags` (each flag with its decision, note,
+    reviewer and time, its check's Chinese name and its figures), then `figures` and
+    `documents`; typed cells, frozen headers, filters. Default OUTDIR/review.xlsx."""
+    outdir = Path(outdir)
+    return write_workbook(Path(path) if path else outdir / "review.xlsx", [
+        ("flags", EXPORT_COLUMNS, review_rows(outdir)),
+        ("figures", FIGURE_COLUMNS, iter_rows(outdir / "figures.csv")),
+        ("documents", DOCUMENT_COLUMNS, iter_rows(outdir / "documents.csv"))])
 
-    path = Path(path) if path else Path(outdir) / "review.xlsx"
-    wb = Workbook(write_only=True)
-    _xlsx_sheet(wb, "flags", EXPORT_COLUMNS, review_rows(outdir))
-    _xlsx_sheet(wb, "figures", FIGURE_COLUMNS, read_rows(Path(outdir) / "figures.csv"))
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return path
+
+def tables_xlsx(outdir: str | os.PathLike, path: str | os.PathLike | None = None) -> Path:
+    """Every table of a run in one workbook (`jixiao run --xlsx`): a sheet per table, and
+    sheet `review` (the decisions) when the folder has been reviewed. Default OUTDIR/tables.xlsx."""
+    outdir = Path(outdir)
+    order = ["documents", *(name for name in TABLES if name != "documents")]   # every table a run writes
+    sheets = [(name, TABLES[name], iter_rows(outdir / f"{name}.csv")) for name in order]
+    if (outdir / DB_NAME).exists():
+        sheets.append(("review", EXPORT_COLUMNS, review_rows(outdir)))
+    return write_workbook(Path(path) if path else outdir / "tables.xlsx", sheets)
 
 
 def read_export(path: str | os.PathLike) -> list[dict]:

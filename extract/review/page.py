@@ -3,7 +3,11 @@
 A batch of hundreds of documents would be slow to open if every text were in the DOM, so each
 document's rendered view is kept as a JSON string in a `<script type="application/json">`
 block (every `<` written as `\\u003c`, so no text can close the block) and put into the page by
-a few lines of inline JS (`static/report.js`) when the reader opens it.
+the page's script (`static/report.js`) when the reader opens it. The page is the template
+templates/page.html with static/report.css and static/report.js inlined.
+
+Renderings and copies of one report (documents.csv `duplicate_of`) are listed together; a
+flag found in several of them is shown once, on the first, with the others named.
 `write_report(outdir)` reads the folder's tables and texts and writes `report.html` atomically.
 """
 from __future__ import annotations
@@ -15,13 +19,17 @@ from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
+
+from markupsafe import Markup
 
 from ..core.errors import InputError
 from ..outputs.csvio import read_rows
 from ..outputs.files import write_text
 from ..outputs.paths import text_path
-from .html import SEVERITIES, _int, _s, flag_card, locate, render_document
+from . import labels
+from .html import SEVERITIES, _int, _s, flag_view, locate, render_document, templates
+from .pages import DPI, REPORT_BUDGET, SCALE, data_uri, render_page, scanned_pages
 
 REPORT_NAME = "report.html"
 _STATIC = resources.files(__package__) / "static"
@@ -37,6 +45,7 @@ class Batch:
     figures: list[dict]
     flags: list[dict]
     texts: dict[str, str | None] = field(default_factory=dict)
+    failed: list[dict] = field(default_factory=list)      # checks.csv rows with status fail
 
 
 def _text(outdir: Path, doc_id: str) -> str | None:
@@ -51,21 +60,22 @@ def load_batch(outdir: str | Path) -> Batch:
     documents = read_rows(outdir / "documents.csv")
     figures = read_rows(outdir / "figures.csv")
     flags = read_rows(outdir / "flags.csv")
+    failed = [{k: r.get(k, "") for k in ("check_id", "doc_id", "figure_ids")}
+              for r in read_rows(outdir / "checks.csv") if r.get("status") == "fail"]
     known = {d.get("doc_id", "") for d in documents}
     for row in (*figures, *flags):        # a figure or flag of a document not in the index
         doc_id = row.get("doc_id", "")
         if doc_id not in known:
             known.add(doc_id)
-            documents.append({"doc_id": doc_id, "status": "", "error": "not in documents.csv"})
+            documents.append({"doc_id": doc_id, "status": "", "error": "不在documents.csv中"})
     texts = {d["doc_id"]: _text(outdir, d.get("doc_id", "")) for d in documents}
-    return Batch(outdir.resolve().name, documents, figures, flags, texts)
+    return Batch(outdir.resolve().name, documents, figures, flags, texts, failed)
 
 
-
-def json_block(element_id: str, value) -> str:
+def json_block(element_id: str, value) -> Markup:
     """A JSON data block that no content can break out of (every < is \\u003c)."""
     data = json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
-    return f'<script type="application/json" id="{escape(element_id)}">{data}</script>'
+    return Markup(f'<script type="application/json" id="{escape(element_id)}">{data}</script>')
 
 
 def _sev_order(flag: Mapping) -> int:
@@ -73,108 +83,144 @@ def _sev_order(flag: Mapping) -> int:
     return SEVERITIES.index(sev) if sev in SEVERITIES else len(SEVERITIES)
 
 
-def _options(values: Iterable[tuple[str, str]], all_label: str) -> str:
-    return (f'<option value="">{escape(all_label)}</option>'
-            + "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in values))
+class _Index:
+    """The batch's documents by position, their report groups and where each flag also is."""
+
+    def __init__(self, batch: Batch):
+        self.docs = [dict(d, _i=str(i)) for i, d in enumerate(batch.documents)]
+        self.index = {d.get("doc_id", ""): d["_i"] for d in self.docs}
+        self.groups: dict[str, list[dict]] = {}
+        for d in self.docs:
+            first = d.get("duplicate_of") or d.get("doc_id", "")
+            self.groups.setdefault(first, []).append(d)
+        figs_by_doc: dict[str, list[dict]] = {}
+        for f in batch.figures:
+            figs_by_doc.setdefault(f.get("doc_id", ""), []).append(f)
+        self.figures = figs_by_doc
+        self.figs = {_s(f.get("figure_id")): f for f in batch.figures}
+        shown = {(fl.get("flag_id"), fl.get("doc_id")) for fl in batch.flags}
+        self.also: dict[tuple[str, str], list[dict]] = {}       # (flag_id, doc) -> other renderings
+        first_of = {d.get("doc_id", ""): d.get("duplicate_of") or d.get("doc_id", "") for d in self.docs}
+        flag_doc = {fl.get("flag_id"): fl.get("doc_id") for fl in batch.flags}
+        for r in batch.failed:
+            fid, doc = r["check_id"], r["doc_id"]
+            home = flag_doc.get(fid)
+            if home is None or (fid, doc) in shown or first_of.get(doc) != first_of.get(home):
+                continue
+            ids = r["figure_ids"].split()
+            pages = sorted({_s(self.figs[i].get("page")) for i in ids if i in self.figs and self.figs[i].get("page")},
+                           key=lambda p: (len(p), p))
+            self.also.setdefault((fid, home), []).append(
+                {"doc": self.index.get(doc, ""), "name": doc, "figs": " ".join(ids), "pages": "、".join(pages)})
+
+    def copies(self, d: Mapping) -> list[dict]:
+        group = self.groups.get(d.get("duplicate_of") or d.get("doc_id", ""), [])
+        return [{"index": c["_i"], "doc_id": c.get("doc_id", "")} for c in group if c is not d]
 
 
-def overview(batch: Batch, docs: list[dict], located_count: int) -> str:
+def overview(batch: Batch, idx: _Index, located_count: int) -> dict:
     status: dict[str, int] = {}
     for d in batch.documents:
-        status[_s(d.get("status")) or "?"] = status.get(_s(d.get("status")) or "?", 0) + 1
+        key = labels.STATUS.get(_s(d.get("status")), _s(d.get("status")) or "?")
+        status[key] = status.get(key, 0) + 1
     by_sev = {s: 0 for s in SEVERITIES}
     by_check: dict[tuple[str, str], int] = {}
     for f in batch.flags:
         by_sev[_s(f.get("severity"))] = by_sev.get(_s(f.get("severity")), 0) + 1
         key = (_s(f.get("check")), _s(f.get("severity")))
         by_check[key] = by_check.get(key, 0) + 1
-    cards = [
-        f'<div class="card"><b>{len(batch.documents)}</b> documents<br>'
-        + ", ".join(f"{n} {escape(s)}" for s, n in sorted(status.items())) + "</div>",
-        f'<div class="card"><b>{len(batch.figures)}</b> figures<br>'
-        f'{len(batch.figures) - located_count} not located in the text</div>',
-        f'<div class="card"><b>{len(batch.flags)}</b> flags<br>'
-        + ", ".join(f'<a href="#" class="setf s-{escape(s)}" data-k="f-sev" data-v="{escape(s)}">{n} {escape(s)}</a>'
-                    for s, n in by_sev.items()) + "</div>"]
-    rows = "".join(
-        f'<tr><td><a href="#" class="setf" data-k="f-check" data-v="{escape(c)}">{escape(c)}</a></td>'
-        f'<td class="s-{escape(s)}"><span class="sev">{escape(s)}</span></td><td>{n}</td></tr>'
-        for (c, s), n in sorted(by_check.items(), key=lambda kv: (_sev_order({"severity": kv[0][1]}), kv[0][0])))
-    errors = [d for d in docs if d.get("status") != "ok"]
-    err_list = "".join(f'<li><a href="#" class="opendoc" data-doc="{escape(_s(d.get("_i")))}">'
-                       f'{escape(_s(d.get("doc_id")))}</a> <span class="sev">{escape(_s(d.get("status")))}</span> '
-                       f'{escape(_s(d.get("error")))}</li>' for d in errors)
-    return ('<section id="overview"><h2>Batch overview</h2><div class="cards">' + "".join(cards) + "</div>"
-            + (f'<table class="bycheck"><tr><th>check</th><th>severity</th><th>flags</th></tr>{rows}</table>'
-               if rows else "")
-            + f'<h3>Documents with errors ({len(errors)})</h3>'
-            + (f"<ul class=\"errdocs\">{err_list}</ul>" if errors else '<p class="none">None.</p>')
-            + "</section>")
+    reports = len(idx.groups)
+    return {"documents": len(batch.documents), "status": sorted(status.items()), "reports": reports,
+            "figures": len(batch.figures), "unlocated": len(batch.figures) - located_count,
+            "ocr": sum(1 for d in batch.documents if d.get("ocr_pages")),
+            "flags": len(batch.flags), "by_sev": by_sev,
+            "by_check": sorted(by_check.items(), key=lambda kv: (_sev_order({"severity": kv[0][1]}), kv[0][0])),
+            "errors": [d for d in idx.docs if d.get("status") not in ("ok", None, "")
+                       or (d.get("status") == "" and d.get("error"))]}
 
 
-def page(batch: Batch, *, review: bool = False) -> str:
-    """The whole report (review=True adds the decision controls of `jixiao review`)."""
-    docs = [dict(d, _i=str(i)) for i, d in enumerate(batch.documents)]
-    index = {d.get("doc_id", ""): d["_i"] for d in docs}
-    figs_by_doc: dict[str, list[dict]] = {}
-    for f in batch.figures:
-        figs_by_doc.setdefault(f.get("doc_id", ""), []).append(f)
+def _page_images(idx: _Index, flags: list[dict], budget: int) -> tuple[dict[str, dict[str, str]], int]:
+    """report.html's page images: the pages of PDF documents that flags cite, most severe
+    first, while they fit in `budget` bytes; and how many pages did not fit."""
+    wanted: list[tuple[str, int]] = []
+    for fl in flags:
+        docs = [(fl.get("doc_id", ""), _s(fl.get("figure_ids")).split())]
+        docs += [(a["name"], a["figs"].split()) for a in idx.also.get((fl.get("flag_id"), fl.get("doc_id")), ())]
+        for doc_id, ids in docs:
+            for i in ids:
+                p = _int(idx.figs.get(i, {}).get("page"))
+                if p and (doc_id, p) not in wanted:
+                    wanted.append((doc_id, p))
+    by_id = {d.get("doc_id", ""): d for d in idx.docs}
+    out: dict[str, dict[str, str]] = {}
+    used = left = 0
+    for doc_id, p in wanted:
+        d = by_id.get(doc_id)
+        if d is None or d.get("format") != "pdf":
+            continue
+        if used >= budget:
+            left += 1
+            continue
+        image = render_page(_s(d.get("source")), p, scanned=p in scanned_pages(_s(d.get("ocr_pages"))))
+        if image is not None:
+            used += len(image[0]) * 4 // 3
+            out.setdefault(d["_i"], {})[str(p)] = data_uri(image)
+    return out, left
+
+
+def page(batch: Batch, *, review: bool = False, images: bool | None = None) -> str:
+    """The whole report (review=True: the review app's page, with the decision controls, whose
+    page images come from the server; else page images are embedded, unless images=False)."""
+    idx = _Index(batch)
     flags_by_doc: dict[str, list[dict]] = {}
     for fl in batch.flags:
         flags_by_doc.setdefault(fl.get("doc_id", ""), []).append(fl)
-    figs = {_s(f.get("figure_id")): f for f in batch.figures}
     located: set[str] = set()
     blocks, doc_rows = [], []
-    for d in docs:
+    for d in idx.docs:
         doc_id = d.get("doc_id", "")
         text = batch.texts.get(doc_id)
-        dfigs = figs_by_doc.get(doc_id, [])
+        dfigs = idx.figures.get(doc_id, [])
         ok, _ = locate(text, dfigs)
         located.update(_s(f.get("figure_id")) for f in ok)
         dflags = sorted(flags_by_doc.get(doc_id, []), key=_sev_order)
-        blocks.append(json_block(f"doc-{d['_i']}", render_document(d, text, dfigs, dflags, d["_i"])))
+        also = {_s(fl.get("flag_id")): idx.also.get((fl.get("flag_id"), doc_id), []) for fl in dflags}
+        blocks.append(json_block(f"doc-{d['_i']}", render_document(
+            d, text, dfigs, dflags, d["_i"], copies=idx.copies(d), also=also, pages=_int(d.get("pages")) or 0)))
         counts = {s: sum(1 for fl in dflags if fl.get("severity") == s) for s in SEVERITIES}
         inds = "\n".join(sorted({_s(f.get("indicator")) for f in dfigs if f.get("indicator")}))
-        doc_rows.append(
-            f'<tr class="docrow" tabindex="0" data-doc="{d["_i"]}" data-ind="{escape(inds)}">'
-            f'<td>{escape(doc_id)}</td><td>{escape(_s(d.get("format")))}</td>'
-            f'<td>{escape(_s(d.get("status")))}</td><td>{escape(_s(d.get("pages")))}</td>'
-            f'<td>{len(dfigs)}</td><td>' + " ".join(
-                f'<span class="n s-{s}">{n} {s}</span>' for s, n in counts.items() if n)
-            + f'</td><td>{escape(_s(d.get("error")))}</td></tr>')
-    flags = sorted(batch.flags, key=lambda fl: (_sev_order(fl), _int(index.get(fl.get("doc_id", ""))) or 0))
-    cards = "".join(flag_card(fl, figs, located, index.get(fl.get("doc_id", ""), "")) for fl in flags)
+        doc_rows.append({"d": d, "figures": len(dfigs), "counts": counts, "ind": inds})
+    flags = sorted(batch.flags, key=lambda fl: (_sev_order(fl), _int(idx.index.get(fl.get("doc_id", ""))) or 0))
+    cards = [flag_view(fl, idx.figs, located, idx.index.get(fl.get("doc_id", ""), ""),
+                       idx.also.get((fl.get("flag_id"), fl.get("doc_id")), [])) for fl in flags]
+    geo = {}
+    for card in cards:
+        for ids in [card["figs"], *(a["figs"] for a in card["also"])]:
+            for i in ids.split():
+                f = idx.figs.get(i)
+                if f is not None and f.get("bbox") and f.get("page"):
+                    geo[i] = f"{f['page']}|{f['bbox']}"
+    embedded, left = ({}, 0) if review or images is False else _page_images(idx, flags, REPORT_BUDGET)
+    for i, pages in embedded.items():
+        blocks.append(json_block(f"img-{i}", pages))
+    blocks.append(json_block("data-geo", geo))
+    sources = {d["_i"]: {"pdf": d.get("format") == "pdf", "pages": _int(d.get("pages")) or 0,
+                         "name": d.get("doc_id", ""), "scan": _s(d.get("ocr_pages"))} for d in idx.docs}
+    blocks.append(json_block("data-docs", sources))
     checks = sorted({_s(fl.get("check")) for fl in batch.flags})
-    filters = (
-        '<section id="filters"><label>severity <select id="f-sev">'
-        + _options(((s, s) for s in SEVERITIES), "all") + '</select></label> '
-        '<label>check <select id="f-check">' + _options(((c, c) for c in checks), "all") + "</select></label> "
-        '<label>document <select id="f-doc">'
-        + _options(((d["_i"], _s(d.get("doc_id"))) for d in docs), "all") + "</select></label> "
-        '<label>indicator <input id="f-ind" type="search" placeholder="search 指标"></label> '
-        '<label class="rvonly">review <select id="f-rv">' + _options(
-            (("open", "undecided"), ("decided", "decided"), ("new", "new"), ("confirmed", "confirmed"),
-             ("dismissed", "dismissed")), "all") + '</select></label> '
-        '<label class="rvonly">reviewer <input id="reviewer" size="10"></label> '
-        '<span id="shown"></span></section>')
-    body = (
-        f'<body data-review="{1 if review else 0}"><header><h1>jixiao · {escape(batch.name)}</h1>'
-        + ('<span class="rvonly">review · <a href="export/decisions.csv">decisions.csv</a> · '
-           '<a href="export/review.xlsx">review.xlsx</a></span>' if review else "")
-        + '</header><main><div id="side">' + overview(batch, docs, len(located)) + filters
-        + f'<section id="flags"><h2>Flags ({len(flags)})</h2><div class="flags">{cards}</div></section>'
-        + '<section id="gone" class="rvonly" hidden><h2>Flags that disappeared</h2><div class="flags"></div></section>'
-        + '<section id="docs"><h2>Documents</h2><table><tr><th>document</th><th>format</th><th>status</th>'
-          '<th>pages</th><th>figures</th><th>flags</th><th>error</th></tr>' + "".join(doc_rows) + "</table></section>"
-        + '</div><div id="view"><p id="status" class="none">Click a flag or a document.</p>'
-          '<div id="docview"></div></div></main>' + "".join(blocks) + f"<script>{SCRIPT}</script></body>")
+    html = templates().get_template("page.html").render(
+        name=batch.name, review=review, overview=overview(batch, idx, len(located)), cards=cards,
+        checks=checks, docs=idx.docs, doc_rows=doc_rows, blocks=blocks, style=Markup(STYLE),
+        script=Markup(SCRIPT), csp=Markup(_csp(review)), scale=SCALE, dpi=DPI, left=left, groups=idx.groups)
+    return html
+
+
+def _csp(review: bool) -> str:
     script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-    csp = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; "
-           "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'")
-    return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>jixiao report · {escape(batch.name)}</title><style>{STYLE}</style></head>' + body + "</html>")
+    images = "data: 'self'" if review else "data:"     # the review server serves page images
+    return (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; "
+            f"connect-src 'self'; img-src {images}; "
+            "base-uri 'none'; form-action 'none'")
 
 
 def write_report(outdir: str | Path) -> Path:

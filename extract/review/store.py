@@ -3,7 +3,9 @@
 A reviewer marks each flag `confirmed` or `dismissed` with an optional note; a re-run of the
 batch that rewrites flags.csv keeps them. Each distinct set of flags the store sees is a run;
 a flag first seen in the latest run (when there was an earlier one) is `new`, and a flag seen
-before but not in flags.csv any more has `disappeared` (its decision is kept and shown).
+before but not in flags.csv any more has `disappeared` (its decision is kept and shown). A
+new flag about what a disappeared one was about (the same `subject_id`: the report, check and
+operands, not their values) has `changed`, and carries the earlier decision.
 
 Every write is one `BEGIN IMMEDIATE` transaction on its own connection and is appended to a log,
 so concurrent reviewers never lose each other's decisions; a reviewer who decides on a flag that
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS flags_seen (
     flag_id TEXT PRIMARY KEY, first_run INTEGER NOT NULL, last_run INTEGER NOT NULL,
     doc_id TEXT, check_name TEXT, severity TEXT, message TEXT, evidence TEXT, figure_ids TEXT,
-    page TEXT, section TEXT, stated TEXT, expected TEXT, tolerance TEXT);
+    page TEXT, section TEXT, stated TEXT, expected TEXT, tolerance TEXT, subject_id TEXT);
 CREATE TABLE IF NOT EXISTS decisions (
     flag_id TEXT PRIMARY KEY, decision TEXT NOT NULL, note TEXT NOT NULL, reviewer TEXT NOT NULL,
     decided_at TEXT NOT NULL, version INTEGER NOT NULL);
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS decision_log (
 """
 SNAPSHOT = {"doc_id": "doc_id", "check_name": "check", "severity": "severity", "message": "message",
             "evidence": "evidence", "figure_ids": "figure_ids", "page": "page", "section": "section",
-            "stated": "stated", "expected": "expected", "tolerance": "tolerance"}
+            "stated": "stated", "expected": "expected", "tolerance": "tolerance", "subject_id": "subject_id"}
 
 
 class DecisionConflict(Exception):
@@ -67,6 +69,9 @@ class DecisionStore:
         try:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
+            have = {r["name"] for r in con.execute("PRAGMA table_info(flags_seen)")}
+            if "subject_id" not in have:          # a store made before flags had subjects
+                con.execute("ALTER TABLE flags_seen ADD COLUMN subject_id TEXT")
         finally:
             con.close()
 
