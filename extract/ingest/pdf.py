@@ -1,8 +1,9 @@
 """PDF -> text with pages: what extraction damages is undone, and nothing else.
 
-Text comes from pypdfium2 (fast, one page at a time, each closed after use); pdfplumber is
-opened only for pages that draw lines (to read ruled tables) or whose text pypdfium2
-cannot decode; a page with no text layer but a picture of one is read by OCR (`ocr.py`).
+Text comes from pypdfium2 (fast, one page at a time, each closed after use), and so do
+ruled tables where their grid is plain (`grid.py`); pdfplumber is opened only for pages
+whose drawing is not (curves, slanted or transformed lines) or whose text pypdfium2 cannot
+decode; a page with no text layer but a picture of one is read by OCR (`ocr.py`).
 The cleaning drops the spaces extraction puts around Chinese, rejoins lines broken as
 printed (numbers and words included), and drops page numbers and running headers and
 footers, so numbers and units come back whole and every character keeps its page.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import InputError
 from ..core.patterns import Patterns, load_patterns
+from . import grid
 from .lines import (SPACES, Line, clean_spaces, drop_furniture, drop_repeated_headers, glue, join_lines,
                     mark_layout)
 from .ocr import OcrUnavailable, is_scan, read_page
@@ -28,33 +30,6 @@ def _cell_text(text: str | None) -> str:
     out = ""
     for line in filter(None, map(clean_spaces, (text or "").split("\n"))):
         out += glue(out, line) + line
-    return out
-
-
-def _table_rows(table) -> list[str]:
-    """A pdfplumber table -> `a | b | c` lines: a cell spanning columns is written once, a
-    cell spanning rows is carried into every row it covers."""
-    texts = table.extract()
-    owner = {}
-    for cells, row_text in zip((r.cells for r in table.rows), texts):
-        for bbox, t in zip(cells, row_text):
-            if bbox is not None:
-                owner[bbox] = _cell_text(t)
-    columns = [c.bbox for c in table.columns]
-    out = []
-    for row in table.rows:
-        cells = []
-        for c, bbox in enumerate(row.cells):
-            if bbox is not None:
-                cells.append(owner[bbox])
-                continue
-            cx = (columns[c][0] + columns[c][2]) / 2
-            cy = (row.bbox[1] + row.bbox[3]) / 2
-            cover = next((b for b in owner if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]), None)
-            if cover is not None and cover[1] < row.bbox[1] - 1 and cover[0] >= columns[c][0] - 1:
-                cells.append(owner[cover])  # spans down from an earlier row
-        if any(cells):
-            out.append(" | ".join(cells))
     return out
 
 
@@ -192,14 +167,31 @@ class _Plumber:
             return lines
 
 
+def _rows(table: list[grid.Cell], texts: dict[grid.Cell, str]) -> list[str]:
+    return grid.table_rows(table, {cell: _cell_text(t) for cell, t in texts.items()})
+
+
+def _pdfium_tables(page, textpage) -> list[_Table] | None:
+    """The page's ruled tables read by PDFium alone (`grid.py`); None where its drawing
+    needs pdfplumber."""
+    found = grid.find_tables(page, textpage)
+    if found is None:
+        return None
+    height = page.get_height()
+    return [((x0, height - bottom, x1, height - top), rows)
+            for (x0, top, x1, bottom), texts, table in found if (rows := _rows(table, texts))]
+
+
 def _tables(page, lines: list[Line]) -> list[_Table]:
-    """The page's ruled tables, but none that pdfplumber reads less of than pypdfium2 does
-    (a text layer it cannot decode)."""
+    """The page's ruled tables by pdfplumber, but none that it reads less of than
+    pypdfium2 does (a text layer it cannot decode)."""
     out = []
     for tb in page.find_tables():
         x0, top, x1, bottom = tb.bbox
         box = (x0, page.height - bottom, x1, page.height - top)
-        rows = _table_rows(tb)
+        texts = {cell: t for row, row_text in zip(tb.rows, tb.extract())
+                 for cell, t in zip(row.cells, row_text) if cell is not None}
+        rows = _rows(tb.cells, texts)
         inside = "".join(ln.text for ln in lines
                          if box[1] <= ln.y <= box[3] and ln.x0 < x1 and ln.x1 > x0)
         if rows and _readable("".join(rows)) * 2 >= _readable(inside):
@@ -268,6 +260,10 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
                 unreadable = not scanned and (_unreadable(text) or not lines and any(
                     True for _ in page.get_objects([raw.FPDF_PAGEOBJ_TEXT], max_depth=3)))
                 ruled = not scanned and _has_rules(page)
+                if ruled and not unreadable:
+                    found = _pdfium_tables(page, textpage)
+                    if found is not None:  # the grid is clear: PDFium's cells, no pdfplumber
+                        lines, ruled = _place_tables(lines, found, i + 1), False
             finally:
                 textpage.close()
                 page.close()
