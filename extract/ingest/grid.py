@@ -19,7 +19,7 @@ Coordinates follow pdfplumber's: PDF points, y measured down from the top of the
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_left
+from bisect import bisect_right
 from itertools import groupby
 
 Edge = tuple[float, float, float, float]          # x0, top, x1, bottom: one of them is a line
@@ -182,8 +182,8 @@ def cells(edges: list[tuple[str, Edge]]) -> list[Cell]:
                 at[1].add(h)
 
     def joined(p, q) -> bool:
-        return bool(p[0] == q[0] and crossing[p][0] & crossing[q][0]
-                    or p[1] == q[1] and crossing[p][1] & crossing[q][1])
+        return (p[0] == q[0] and not crossing[p][0].isdisjoint(crossing[q][0])
+                or p[1] == q[1] and not crossing[p][1].isdisjoint(crossing[q][1]))
 
     column: dict[float, list] = {}
     row: dict[float, list] = {}
@@ -271,51 +271,95 @@ def table_rows(table: list[Cell], text: dict[Cell, str]) -> list[str]:
 
 # ---------------------------------------------------------------- text
 
-def chars(textpage, height: float) -> list[Char]:
+def chars(textpage, height: float, bands: list[tuple[float, float]] | None = None) -> list[Char]:
     """The page's characters with their loose boxes (font height, advance width), as
-    pdfplumber's characters are drawn; spaces PDFium made up are left out."""
+    pdfplumber's characters are drawn; line ends and spaces PDFium made up are left out.
+    With `bands` (top, bottom), only the printed lines that reach into one of them."""
+    import re
+
     import pypdfium2.raw as raw
 
-    n = raw.FPDFText_CountChars(textpage.raw)
-    text = textpage.get_text_range(0, n) if n else ""
-    per_char = len(text) == n                         # else a character outside the BMP
+    handle = textpage.raw
+    n = raw.FPDFText_CountChars(handle)
+    text = textpage.get_text_range(0, n) if n > 0 else ""
+    if len(text) != n:                                # a character outside the BMP
+        text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(max(n, 0)))
     box = raw.FS_RECTF()
+    ref, loose, generated = ctypes.byref(box), raw.FPDFText_GetLooseCharBox, raw.FPDFText_IsGenerated
     out = []
-    for i in range(n):
-        t = text[i] if per_char else chr(raw.FPDFText_GetUnicode(textpage.raw, i))
-        if t in "\r\n" or t.isspace() and raw.FPDFText_IsGenerated(textpage.raw, i) == 1:
-            continue
-        if not raw.FPDFText_GetLooseCharBox(textpage.raw, i, ctypes.byref(box)):
-            continue
-        out.append((t, box.left, height - box.top, box.right, height - box.bottom))
+    for line in re.finditer(r"[^\r\n]+", text):   # technical: PDFium ends its lines with CR LF
+        start, end = line.span()
+        if bands is not None:
+            ys: list[float] = []
+            for k in (start, end - 1):
+                if loose(handle, k, ref):
+                    ys += (height - box.top, height - box.bottom)
+            if ys and not any(min(ys) - Y_GAP <= bottom and max(ys) + Y_GAP >= top
+                              for top, bottom in bands):
+                continue
+        for i in range(start, end):
+            t = text[i]
+            if t.isspace() and generated(handle, i) == 1:
+                continue
+            if loose(handle, i, ref):
+                out.append((t, box.left, height - box.top, box.right, height - box.bottom))
     return out
 
 
 def cell_text(found: list[Char]) -> str:
-    """A cell's characters as pdfplumber's `extract_text` gives them: lines top to bottom,
-    words left to right with one space between them."""
+    """A cell's characters as pdfplumber's `extract_text` gives them: lines (tops within
+    Y_GAP) top to bottom, words left to right with one space between them."""
     words: list[tuple[float, float, str]] = []        # top, x0, text
-    for line in _chains(sorted(found, key=lambda ch: ch[2]), lambda ch: ch[2], Y_GAP):
+    for line in _chains(sorted(found, key=_top), _top, Y_GAP):
         word: list[Char] = []
-        for ch in sorted(line, key=lambda ch: (ch[1], ch[3])):
-            if ch[0].isspace():
-                _word(words, word)
+        for ch in sorted(line, key=_across):
+            if word and (ch[0].isspace() or ch[1] < word[-1][1] or ch[1] > word[-1][3] + X_GAP
+                         or abs(ch[2] - word[-1][2]) > Y_GAP):
+                words.append((min(c[2] for c in word), word[0][1], "".join(c[0] for c in word)))
                 word = []
-                continue
-            if word:
-                last = word[-1]
-                if ch[1] < last[1] or ch[1] > last[3] + X_GAP or abs(ch[2] - last[2]) > Y_GAP:
-                    _word(words, word)
-                    word = []
-            word.append(ch)
-        _word(words, word)
-    lines = _chains(sorted(words), lambda w: w[0], Y_GAP)
-    return "\n".join(" ".join(w[2] for w in sorted(line, key=lambda w: w[1])) for line in lines)
+            if not ch[0].isspace():
+                word.append(ch)
+        if word:
+            words.append((min(c[2] for c in word), word[0][1], "".join(c[0] for c in word)))
+    if len(words) == 1:
+        return words[0][2]
+    return "\n".join(" ".join(w[2] for w in sorted(line, key=_x0))
+                     for line in _chains(sorted(words), _top_of_word, Y_GAP))
 
 
-def _word(words: list, word: list[Char]) -> None:
-    if word:
-        words.append((min(ch[2] for ch in word), word[0][1], "".join(ch[0] for ch in word)))
+def _top(ch: Char) -> float:
+    return ch[2]
+
+
+def _across(ch: Char) -> tuple[float, float]:
+    return ch[1], ch[3]
+
+
+def _x0(word: tuple[float, float, str]) -> float:
+    return word[1]
+
+
+def _top_of_word(word: tuple[float, float, str]) -> float:
+    return word[0]
+
+
+def _by_cell(table: list[Cell], found: list[Char]) -> dict[Cell, list[Char]]:
+    """Each cell's characters: those whose middle it holds (half-open, as pdfplumber
+    tests it), found through the table's grid of distinct x and y edges."""
+    xs = sorted({v for c in table for v in (c[0], c[2])})
+    ys = sorted({v for c in table for v in (c[1], c[3])})
+    col, row = {x: k for k, x in enumerate(xs)}, {y: k for k, y in enumerate(ys)}
+    covering: dict[tuple[int, int], list[Cell]] = {}
+    for c in table:
+        for i in range(row[c[1]], row[c[3]]):
+            for j in range(col[c[0]], col[c[2]]):
+                covering.setdefault((i, j), []).append(c)
+    out: dict[Cell, list[Char]] = {c: [] for c in table}
+    for ch in found:
+        at = (bisect_right(ys, (ch[2] + ch[4]) / 2) - 1, bisect_right(xs, (ch[1] + ch[3]) / 2) - 1)
+        for c in covering.get(at, ()):
+            out[c].append(ch)
+    return out
 
 
 # ---------------------------------------------------------------- the page
@@ -329,15 +373,11 @@ def find_tables(page, textpage) -> list[tuple[Cell, dict[Cell, str], list[Cell]]
     found = tables(cells(merge(edges)))
     if not found:
         return []
-    everything = sorted(((ch[2] + ch[4]) / 2, ch) for ch in chars(textpage, page.get_height()))
-    mids = [m for m, _ in everything]
+    boxes = [(min(c[0] for c in t), min(c[1] for c in t), max(c[2] for c in t), max(c[3] for c in t))
+             for t in found]
+    everything = chars(textpage, page.get_height(), [(b[1], b[3]) for b in boxes])
     out = []
-    for table in found:
-        box = (min(c[0] for c in table), min(c[1] for c in table),
-               max(c[2] for c in table), max(c[3] for c in table))
-        texts = {}
-        for c in table:  # the characters whose middle is in the cell's band, then in the cell
-            band = everything[bisect_left(mids, c[1]):bisect_left(mids, c[3])]
-            texts[c] = cell_text([ch for _, ch in band if c[0] <= (ch[1] + ch[3]) / 2 < c[2]])
+    for table, box in zip(found, boxes):
+        texts = {c: cell_text(mine) if mine else "" for c, mine in _by_cell(table, everything).items()}
         out.append((box, texts, table))
     return out
