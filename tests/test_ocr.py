@@ -187,7 +187,7 @@ def test_missing_tesseract(monkeypatch):
 
 
 def test_engine_loaded_once():
-    assert ocr._rapidocr() is ocr._rapidocr()
+    assert ocr._rapidocr(1) is ocr._rapidocr(1)
 
 
 @pytest.mark.ocr

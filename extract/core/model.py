@@ -40,6 +40,9 @@ class Document:
     synthetic: frozenset[int] = field(default_factory=frozenset)
     # Pages read by OCR (1-based) and the recognizer's mean confidence on each, 0..1.
     ocr_confidence: Mapping[int, float] = field(default_factory=dict)
+    # Scanned pages left unread (1-based) and why: OCR turned off or missing, or a page over
+    # its time budget. The document is read without them.
+    unread: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int | None:

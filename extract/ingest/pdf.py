@@ -21,7 +21,7 @@ from ..core.patterns import Patterns, load_patterns
 from . import grid
 from .lines import (SPACES, Line, clean_spaces, drop_furniture, drop_repeated_headers, glue, join_lines,
                     mark_layout)
-from .ocr import OcrUnavailable, is_scan, read_page
+from .ocr import Ocr, OcrUnavailable, PageTimeout, is_scan, read_page
 
 log = logging.getLogger(__name__)
 
@@ -219,21 +219,42 @@ def _open_pdf(data: bytes):
         raise InputError(f"corrupt PDF: {e}") from e
 
 
+def count_pages(path) -> int:
+    """A PDF file's number of pages (0 when it cannot be opened: reading it will say why);
+    cheap, the pages are not loaded."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError, ValueError):
+        return 0
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
 @dataclass(frozen=True)
 class PdfText:
     text: str
     page_starts: list[int]
     synthetic: set[int]
     ocr_confidence: dict[int, float] = field(default_factory=dict)  # OCR'd page -> mean
+    unread: dict[int, str] = field(default_factory=dict)  # scanned page not read -> why
 
 
-def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None,
+def read_pdf(data: bytes, *, ocr: Ocr | str = "rapidocr", timeout: float | None = None,
              patterns: Patterns | None = None) -> PdfText:
     """The PDF's text with pages: pages read by pypdfium2 one at a time, each closed after
-    use; pdfplumber only where a page has rules or undecodable text; OCR (engine `ocr`, or
-    "none") where a page is a picture without text. Over `timeout` seconds -> InputError."""
+    use; pdfplumber only where a page's drawing or text needs it; OCR (`ocr`: an engine
+    name, "none", or an `Ocr` with threads and a time budget per page) where a page is a
+    picture without text; a page over its budget is left unread. Over `timeout` seconds for
+    the whole document -> InputError."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
+
+    if isinstance(ocr, str):
+        ocr = Ocr(ocr)
 
     deadline = None if timeout is None else time.monotonic() + timeout
     pdf = _open_pdf(data)
@@ -291,19 +312,26 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
     empty = [i + 1 for i, lines in enumerate(pages) if not lines and i + 1 not in unread]
     if empty:
         log.warning("PDF pages without text (kept empty): %s", ", ".join(map(str, empty)))
-    return PdfText(text, starts, synthetic, confidence)
+    return PdfText(text, starts, synthetic, confidence, unread)
 
 
-def _ocr_page(page, page_no: int, engine: str, confidence: dict[int, float],
+def _ocr_page(page, page_no: int, ocr: Ocr, confidence: dict[int, float],
               unread: dict[int, str]) -> list[Line]:
-    """A scanned page's lines by OCR; none (and the reason in `unread`) without an engine."""
-    if engine == "none":
+    """A scanned page's lines by OCR; none (and the reason in `unread`) without an engine
+    or past the page's time budget."""
+    if ocr.engine == "none":
         unread[page_no] = "OCR is turned off"
         return []
+    deadline = None if ocr.page_timeout is None else time.monotonic() + ocr.page_timeout
     try:
-        result = read_page(page, engine)
+        result = read_page(page, ocr.engine, threads=ocr.threads, deadline=deadline)
     except OcrUnavailable as e:
         unread[page_no] = str(e)
+        return []
+    except PageTimeout:
+        unread[page_no] = f"timeout: OCR took more than {ocr.page_timeout:g} s on the page"
+        log.warning("page %d: OCR stopped after %g s, the page is left unread", page_no,
+                    ocr.page_timeout)
         return []
     confidence[page_no] = result.confidence
     return [Line(clean_spaces(ln.text), page_no, ln.x0, ln.x1, ln.y, ln.h, row=ln.row)
