@@ -5,14 +5,13 @@ Engines (each with one thread, so CPU seconds are core seconds):
 
   rapidocr             RapidOCR as jixiao sets it up (extract/ingest/ocr.py RAPIDOCR)
   rapidocr <variant>   RapidOCR with other settings: lines recognised one at a time
-                       ("batch 1"; it batches six, padding each to the widest), the page
-                       shrunk to at most 1600 or 1280 px on its longer side before detection
-                       ("page"; RapidOCR's own cap is 2000 px, and in 1.4.4 this is the only
-                       way to shrink the detector's input: `det_limit_side_len` is ignored
-                       with `det_limit_type: max`), and the recogniser's smallest input
-                       width ("width"; it pads every line to at least 320 px). Its wheel
-                       ships one detector, one recogniser and one direction classifier
-                       (PP-OCRv4 mobile; the classifier is off in jixiao: scans are upright)
+                       ("batch 1"; it batches six, padding each to the widest), the
+                       detector shown the page at 960 px on its longer side ("det 960";
+                       its own: 2000), the whole page shrunk to 1600 px before detection and
+                       recognition ("page 1600"), the recogniser's smallest input width
+                       ("width 160"; it pads every line to at least 320 px). Its wheel ships
+                       one detector, one recogniser and one direction classifier (PP-OCRv4
+                       mobile; the classifier is off in jixiao: scans are upright)
   tesseract            Tesseract 5 with Debian's chi_sim, one thread
 
 Speed: on --pages pages of the two scans (spread over both), every engine reads each page in
@@ -42,14 +41,14 @@ from rounds import alternate, cpu, load, spread  # noqa: E402
 CORPUS = ROOT / "corpora"
 SCANS = ("baisha-2023", "xiangmu-yinshui-2023")
 B1 = (("rec_batch_num", 1),)
+W160 = (("rec_img_shape", (3, 48, 160)),)
 ENGINES = {
     "rapidocr": None,                                     # jixiao's settings
     "rapidocr as shipped": (),                            # RapidOCR's own settings
     "rapidocr batch 1": B1,
+    "rapidocr batch 1 det 960": B1 + (("det_side", 960),),
     "rapidocr batch 1 page 1600": B1 + (("max_side_len", 1600),),
-    "rapidocr batch 1 page 1280": B1 + (("max_side_len", 1280),),
-    "rapidocr b1 p1600 width 160": B1 + (("max_side_len", 1600), ("rec_img_shape", (3, 48, 160))),
-    "rapidocr b1 p1600 width 96": B1 + (("max_side_len", 1600), ("rec_img_shape", (3, 48, 96))),
+    "rapidocr batch 1 width 160": B1 + W160,
     "tesseract": "tesseract",
 }
 

@@ -33,8 +33,10 @@ outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
 A re-run skips documents already done (same content, same pipeline version) and still
 writes complete tables; a changed file or a new version of jixiao or its patterns is
 redone. Ctrl-C or a killed run loses only the documents in flight. A document that takes
-longer than --timeout, needs more than --max-memory or crashes its worker becomes one
-error row, and is tried again by the next run.
+longer than --timeout (plus --page-timeout for each PDF page), needs more than --max-memory
+or crashes its worker becomes one error row, and is tried again by the next run; a scanned
+page whose OCR takes longer than --page-timeout is left unread, and the document's row in
+documents.csv says which.
 
 examples:
   jixiao run corpora/                 every report under corpora/, into outputs/
