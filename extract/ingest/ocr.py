@@ -32,7 +32,7 @@ DPI = 200
 MIN_CONFIDENCE = {"rapidocr": 0.5, "tesseract": 0.2}
 
 
-PAGE_TIMEOUT = 30.0  # seconds a scanned page may take by default (README, "Scanned PDFs")
+PAGE_TIMEOUT = 60.0  # seconds a scanned page may take by default (README, "Scanned PDFs")
 # RapidOCR's settings where ours differ from its own, chosen by benchmarks/ocr_speed.py (and
 # the README, "Scanned PDFs"): lines recognised one at a time, each padded to 160 px at least
 # (it batches six, each padded to the widest and to 320 px), and the detector shown the page
