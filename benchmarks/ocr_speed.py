@@ -53,14 +53,21 @@ ENGINES = {
 }
 
 
-def engine_of(name: str):
-    """(engine name for read_page, RapidOCR options or None)."""
+def _jixiao_settings():
     from extract.ingest import ocr
 
+    return ocr.RAPIDOCR
+
+
+JIXIAO = _jixiao_settings()  # taken before any engine here sets ocr.RAPIDOCR to another's
+
+
+def engine_of(name: str):
+    """(engine name for read_page, RapidOCR options or None)."""
     spec = ENGINES[name]
     if spec == "tesseract":
         return "tesseract", None
-    return "rapidocr", ocr.RAPIDOCR if spec is None else spec
+    return "rapidocr", JIXIAO if spec is None else spec
 
 
 def pick_pages(n: int) -> list[tuple[str, int]]:
