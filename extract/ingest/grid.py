@@ -45,42 +45,33 @@ def _edges(page) -> list[tuple[str, Edge]] | None:
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
     m = raw.FS_MATRIX()
-    # PDFium's functions and ctypes references bound once: a table page draws hundreds of
-    # segments, and the lookups cost more than the calls
-    get_object, get_type, draw_mode = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPath_GetDrawMode
-    matrix, count, segment = raw.FPDFPageObj_GetMatrix, raw.FPDFPath_CountSegments, raw.FPDFPath_GetPathSegment
-    seg_type, seg_point, seg_close = raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetPoint, raw.FPDFPathSegment_GetClose
-    fill_ref, stroke_ref, x_ref, y_ref, m_ref = map(ctypes.byref, (fill, stroke, x, y, m))
-    PATH, FORM, BEZIER, MOVE = (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_SEGMENT_BEZIERTO,
-                                raw.FPDF_SEGMENT_MOVETO)
     for k in range(raw.FPDFPage_CountObjects(page.raw)):
-        obj = get_object(page.raw, k)
-        kind = get_type(obj)
-        if kind == FORM:
+        obj = raw.FPDFPage_GetObject(page.raw, k)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_FORM:
             if _draws(obj):
                 return None
             continue
-        if kind != PATH:
+        if kind != raw.FPDF_PAGEOBJ_PATH:
             continue
-        draw_mode(obj, fill_ref, stroke_ref)
+        raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
         if not fill.value and not stroke.value:
             continue                                  # not painted: pdfminer has no object for it
-        if not matrix(obj, m_ref) or m.b or m.c:
+        if not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)) or m.b or m.c:
             return None                               # turned or slanted
-        a, d, e, f = m.a, m.d, m.e, m.f
         subpaths: list[list[tuple[float, float]]] = []
-        for s in range(count(obj)):
-            seg = segment(obj, s)
-            kind = seg_type(seg)
-            if kind == BEZIER:
+        for s in range(raw.FPDFPath_CountSegments(obj)):
+            seg = raw.FPDFPath_GetPathSegment(obj, s)
+            kind = raw.FPDFPathSegment_GetType(seg)
+            if kind == raw.FPDF_SEGMENT_BEZIERTO:
                 return None
-            seg_point(seg, x_ref, y_ref)
-            point = (round(a * x.value + e, 3), round(height - (d * y.value + f), 3))
-            if kind == MOVE or not subpaths:
+            raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
+            point = (round(m.a * x.value + m.e, 3), round(height - (m.d * y.value + m.f), 3))
+            if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
                 subpaths.append([point])
             else:
                 subpaths[-1].append(point)
-            if seg_close(seg):
+            if raw.FPDFPathSegment_GetClose(seg):
                 subpaths[-1].append(subpaths[-1][0])
         for points in subpaths:
             found = _subpath_edges(points)
