@@ -1,12 +1,14 @@
-"""Batch throughput: `jixiao run` over a generated archive with 1 and with 2 workers, one run.
+"""Batch throughput: `jixiao run` over a generated archive with 1 and with 2 workers, in turn.
 
-    python benchmarks/batch_speed.py [--n 2000] [--archive DIR] [--workers 1 2] [--memory]
+    python benchmarks/batch_speed.py [--n 2000] [--archive DIR] [--workers 1 2] [--rounds 5] [--memory]
 
 Builds the archive with benchmarks/make_archive.py (unless DIR already holds one), then
-runs the command line, each time into a fresh output folder (nothing resumed), and prints
-documents per second for each worker count and the ratio to the first. Target (issue 5):
-2 workers >= 1.7x the throughput of 1 on a 2-core machine. The machine's load average is
-printed beside the numbers, since other processes take cores from the workers.
+runs the command line once per worker count in every round (--rounds, at least 5; the order
+rotated each round), each time into a fresh output folder (nothing resumed), and prints
+documents per second for each worker count and, per round, the ratio to the first: median
+and spread. Target (issue 16): 2 workers >= 1.8x the throughput of 1 on a 2-core machine.
+The load average is printed beside the numbers, since other processes take cores from the
+workers.
 
 With --memory it also runs 200 documents (the first 200 of the archive) and prints the
 parent process's peak memory (ru_maxrss of the `jixiao run` process alone, not its
@@ -25,6 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from rounds import load, ratios, spread  # noqa: E402
 
 # Runs the CLI in a child and reports the child's own peak memory, workers excluded.
 PROBE = """
@@ -52,8 +57,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--archive", help="an archive made by make_archive.py (default: a temporary one)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--memory", action="store_true", help="also compare the parent's peak memory, 200 vs N")
     args = ap.parse_args()
+    if args.rounds < 5:
+        ap.error("--rounds: at least 5, for a median with a spread")
 
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-batch-"))
     try:
@@ -64,17 +72,22 @@ def main() -> None:
         files = sorted(p for p in archive.glob("d*/*") if p.is_file())
         print(f"{len(files)} documents, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB; "
               f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} before")
-        base = None
-        for w in args.workers:
-            t0 = time.perf_counter()
-            r = jixiao([archive], tmp / f"out{w}", "--workers", str(w))
-            wall = time.perf_counter() - t0
-            rate = len(files) / wall
-            base = base or rate
-            print(f"  {w} worker{'s' if w > 1 else ' '}: {wall:6.1f} s  {rate:6.1f} docs/s  "
-                  f"x{rate / base:.2f}  (load average {os.getloadavg()[0]:.2f})  parent peak "
-                  f"{r['maxrss_mb']:.0f} MB", flush=True)
-            print(f"      {r['summary']}")
+        names = [str(w) for w in args.workers]
+        walls: dict[str, list[float]] = {w: [] for w in names}
+        for r in range(args.rounds):
+            order = names[r % len(names):] + names[:r % len(names)]
+            for w in order:
+                t0 = time.perf_counter()
+                result = jixiao([archive], tmp / f"out{w}", "--workers", w)
+                walls[w].append(time.perf_counter() - t0)
+                shutil.rmtree(tmp / f"out{w}", ignore_errors=True)
+            print(f"  round {r + 1}: " + ", ".join(f"{w} worker(s) {walls[w][-1]:.1f} s" for w in names)
+                  + f"  ({load()})", flush=True)
+        print(f"      {result['summary']}")
+        first = names[0]
+        for w in names:
+            print(f"  {w} worker(s): {spread([len(files) / x for x in walls[w]], 1)} docs/s; "
+                  f"throughput over {first} worker(s): {spread(ratios(walls[first], walls[w]))}")
         if args.memory:
             small = tmp / "small"
             small.mkdir()

@@ -1,31 +1,39 @@
-"""jixiao's whole PDF path against bare pdfplumber, and its memory from 30 to 300 pages.
+"""jixiao's PDF reading beside PDFium's bare text and pdfplumber doing the same work, and its
+memory from 30 to 300 pages.
 
-In one run, on PDFs built here by concatenating corpus PDFs with pypdf:
+In one run, on PDFs built here by concatenating corpus PDF pages with pypdf:
 
-  (a) text only: baisha-2023.pdf (no tables) repeated to 100+ pages;
-  (b) a ruled table on every page: the corpus PDF pages that draw a table, repeated.
+  (a) text only: baisha-2023.pdf (no tables) repeated to --pages pages;
+  (b) a ruled table on every page: the corpus PDF pages that draw one, repeated.
 
-For each it prints pages per second of `extract.read_report(path)` (text, tables and
-figures) and of pdfplumber's own `extract_text` on every page (each page closed after
-use), and their ratio. Targets (issue 3): on (a) jixiao at least 3x faster than bare
-pdfplumber; on (b) at most 1.5x bare pdfplumber's time. Then the peak memory (ru_maxrss of
-a fresh process, after a 1-page warm-up that loads patterns and the segmenter) for 30 and
+On each, in turn (the order rotated each round, --rounds at least 5):
+
+  pdfium text        pypdfium2: each page's text, nothing else (the floor)
+  pdfplumber         the same work as jixiao: each page's extract_text() and extract_tables()
+  jixiao             extract.ingest.read_document: text with pages, ruled tables as rows,
+                     lines rejoined, furniture dropped (no figures: pdfplumber finds none)
+
+Per round: jixiao's time over PDFium's (target on (b), issue 16: <= 3x) and pdfplumber's
+time over jixiao's (how much faster jixiao does the same work); medians with their spread.
+Then the peak memory (ru_maxrss of a fresh process after a one-page warm-up) reading 30 and
 300 pages of each: it must grow by less than 1.5x.
 
-    python benchmarks/pdf_speed.py [--min-pages 100] [--repeat 2] [--no-memory]
+    python benchmarks/pdf_speed.py [--pages 100] [--rounds 5] [--no-memory]
 """
 from __future__ import annotations
 
 import argparse
-import json
+import logging
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from rounds import alternate, load, ratios, spread  # noqa: E402
 
 CORPUS = ROOT / "corpora"
 
@@ -68,29 +76,33 @@ def build(out: Path, pages: list[tuple[Path, int]], n: int) -> int:
     return len(writer.pages)
 
 
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def pdfium_text(path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    for i in range(len(pdf)):
+        page = pdf[i]
+        textpage = page.get_textpage()
+        textpage.get_text_range()
+        textpage.close()
+        page.close()
+    pdf.close()
 
 
-def plumber_all(path: Path) -> None:
+def plumber_text_and_tables(path: Path) -> None:
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             page.extract_text()
+            page.extract_tables()
             page.close()
 
 
-def jixiao_all(path: Path) -> None:
-    import extract
+def jixiao_read(path: Path) -> None:
+    from extract.ingest import read_document
 
-    report = extract.read_report(path)
-    assert report.status == "ok", report.error
+    read_document(path, path.name)
 
 
 _MEASURE = """
@@ -115,34 +127,32 @@ def peak_memory(warmup: Path, path: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--min-pages", type=int, default=100)
-    ap.add_argument("--repeat", type=int, default=2)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=100, help="pages of each built PDF (default 100)")
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-memory", action="store_true", help="skip the 30/300-page memory runs")
     args = ap.parse_args()
-    import logging
-
+    if args.rounds < 5:
+        ap.error("--rounds: at least 5, for a median with a spread")
     logging.disable(logging.WARNING)
-    jixiao_all(CORPUS / "baisha-2023.pdf")  # load patterns and the segmenter before timing
+    jixiao_read(CORPUS / "baisha-2023.pdf")  # libraries and patterns loaded before timing
     kinds = {"(a) text only": text_pages(), "(b) ruled table on every page": table_pages()}
-    targets = {"(a) text only": ("jixiao >= 3x faster", lambda r: r >= 3),
-               "(b) ruled table on every page": ("jixiao <= 1.5x plumber's time", lambda r: r >= 1 / 1.5)}
-    results = {}
+    sides = {"pdfium text": pdfium_text, "pdfplumber": plumber_text_and_tables, "jixiao": jixiao_read}
+    print(load())
     with tempfile.TemporaryDirectory() as tmp:
         for label, pages in kinds.items():
-            path = Path(tmp) / "speed.pdf"
-            n = build(path, pages, args.min_pages)
-            ours = best_of(args.repeat, lambda: jixiao_all(path))
-            plumber = best_of(1, lambda: plumber_all(path))
-            ratio = plumber / ours
-            what, ok = targets[label]
-            results[label] = {"pages": n, "jixiao_pages_per_s": round(n / ours, 1),
-                              "plumber_pages_per_s": round(n / plumber, 1), "speedup": round(ratio, 2)}
+            path = Path(tmp) / f"speed-{label[1]}.pdf"
+            n = build(path, pages, args.pages)
+            seconds = alternate([path], sides, args.rounds)
             print(f"{label}: {n} pages (from {len(pages)} distinct pages)")
-            print(f"  jixiao read_report          {ours:6.2f} s {n / ours:7.1f} pages/s")
-            print(f"  pdfplumber extract_text     {plumber:6.2f} s {n / plumber:7.1f} pages/s")
-            print(f"  jixiao is {ratio:.2f}x as fast as bare pdfplumber "
-                  f"(target: {what}): {'met' if ok(ratio) else 'MISSED'}")
+            for name, s in seconds.items():
+                print(f"  {name:12s} {spread([n / x for x in s], 0)} pages/s")
+            over_pdfium = ratios(seconds["jixiao"], seconds["pdfium text"])
+            target = "  (target <= 3x)" if label.startswith("(b)") else ""
+            print(f"  jixiao's time / PDFium text's: {spread(over_pdfium)}{target}")
+            print(f"  pdfplumber's time / jixiao's (text and tables on both sides): "
+                  f"{spread(ratios(seconds['pdfplumber'], seconds['jixiao']))}")
+        print(f"after: {load()}")
         if not args.no_memory:
             warmup = Path(tmp) / "warmup.pdf"
             build(warmup, text_pages()[:1], 1)
@@ -154,12 +164,9 @@ def main() -> None:
                     peaks[n] = peak_memory(warmup, path)
                 (b30, p30), (b300, p300) = peaks[30], peaks[300]
                 growth = p300 / p30
-                results[label].update(peak_mb_30=round(p30, 1), peak_mb_300=round(p300, 1),
-                                      memory_growth=round(growth, 3))
                 print(f"{label}: peak memory {p30:.1f} MB at 30 pages, {p300:.1f} MB at 300 pages "
                       f"({growth:.2f}x, target < 1.5x: {'met' if growth < 1.5 else 'MISSED'}); "
                       f"above the warmed-up process: {p30 - b30:.1f} MB -> {p300 - b300:.1f} MB")
-    print(json.dumps(results, ensure_ascii=False))
 
 
 if __name__ == "__main__":

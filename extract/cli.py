@@ -10,6 +10,7 @@ import time
 
 from .core.version import __version__
 from .core.errors import JixiaoError
+from .ingest.ocr import PAGE_TIMEOUT
 
 DESCRIPTION = """\
 jixiao reads Chinese performance self-evaluation reports (绩效自评报告) and writes every
@@ -38,8 +39,10 @@ Every column is described in docs/outputs.md, every check in docs/checks.md.
 A re-run skips documents already done (same content, same pipeline version) and still
 writes complete tables; a changed file or a new version of jixiao or its patterns is
 redone. Ctrl-C or a killed run loses only the documents in flight. A document that takes
-longer than --timeout, needs more than --max-memory or crashes its worker becomes one
-error row, and is tried again by the next run.
+longer than --timeout (plus --page-timeout for each PDF page), needs more than --max-memory
+or crashes its worker becomes one error row, and is tried again by the next run; a scanned
+page whose OCR takes longer than --page-timeout is left unread, and the document's row in
+documents.csv says which.
 
 examples:
   jixiao run corpora/                 every report under corpora/, into outputs/
@@ -70,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--ocr", choices=["rapidocr", "tesseract", "none"], default="rapidocr",
                      help="OCR engine for PDF pages without a text layer (default: rapidocr; "
                           "tesseract needs the Debian packages tesseract-ocr tesseract-ocr-chi-sim; "
-                          "none: such pages are reported, not read). OCR takes 2-5 s a page, so a long "
-                          "scan may need a larger --timeout")
+                          "none: such pages are reported, not read). Each worker uses cores/workers "
+                          "threads for it")
     run.add_argument("--xlsx", action="store_true",
                      help="also write OUTDIR/tables.xlsx: every table as a sheet of one Excel workbook")
     run.add_argument("--report-max", type=int, default=500, metavar="N",
@@ -81,7 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-j", "--workers", type=int, default=_cores(), metavar="N",
                      help=f"worker processes (default: all cores, here {_cores()}); 1 runs in this process")
     run.add_argument("--timeout", type=float, default=120, metavar="SECONDS",
-                     help="time limit per document, 0 for none (default: 120)")
+                     help="time limit per document, plus --page-timeout for each page of a PDF; "
+                          "0 for none (default: 120)")
+    run.add_argument("--page-timeout", type=float, default=PAGE_TIMEOUT, metavar="SECONDS",
+                     help="time budget of a scanned page: a page whose OCR takes longer is left "
+                          f"unread (documents.csv says which), 0 for none (default: {PAGE_TIMEOUT:g})")
     run.add_argument("--max-memory", type=int, default=2048, metavar="MB",
                      help="memory a document may use in a worker, 0 for no limit (default: 2048)")
     run.add_argument("--force", action="store_true",
@@ -171,7 +178,7 @@ def _run(args) -> int:
                         progress=_Bar() if sys.stderr.isatty() else _Lines(),
                         strict=args.strict, max_bytes=int(args.max_mb * 1024 * 1024),
                         timeout=args.timeout or None, max_memory=args.max_memory or None,
-                        ocr=args.ocr)
+                        ocr=args.ocr, page_timeout=args.page_timeout or None)
     if 0 < summary.documents <= args.report_max:
         from .review import write_report
 

@@ -26,7 +26,7 @@ from .core import rows
 from .core.errors import InputError
 from .core.model import Analysis, Document, Figure, Grid
 from .core.patterns import Patterns, load_patterns
-from .ingest import FORMATS, read_document
+from .ingest import FORMATS, Ocr, read_document
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def error_report(path: str | os.PathLike, doc_id: str, message: str, seconds: fl
 
 
 def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False,
-            max_bytes: int = 200 * 1024 * 1024, ocr: str = "rapidocr") -> Report:
+            max_bytes: int = 200 * 1024 * 1024, ocr: Ocr | str = "rapidocr") -> Report:
     """Read and analyse one file; a bad document becomes an error report, never an exception."""
     t0 = time.perf_counter()
     try:

@@ -187,7 +187,27 @@ def test_missing_tesseract(monkeypatch):
 
 
 def test_engine_loaded_once():
-    assert ocr._rapidocr() is ocr._rapidocr()
+    assert ocr._rapidocr(1) is ocr._rapidocr(1)
+
+
+def test_our_rapidocr_settings_reach_its_models(monkeypatch):
+    """The detector sees a 200-dpi A4 page at 960 px and the recogniser one line at a time.
+    RapidOCR 1.4 silently ignores `det_limit_side_len` under `det_limit_type: max`, so a
+    setting is held by what its models receive, not by what was passed."""
+    import numpy as np
+
+    engine = ocr._rapidocr(1, ocr.RAPIDOCR)
+    seen = {"det": [], "rec": []}
+    det, rec = engine.text_det.infer, engine.text_rec.session
+    monkeypatch.setattr(engine.text_det, "infer", lambda x: seen["det"].append(x.shape) or det(x))
+    monkeypatch.setattr(engine.text_rec, "session", lambda x: seen["rec"].append(x.shape) or rec(x))
+    page = np.full((2339, 1654, 3), 255, np.uint8)  # A4 at 200 dpi
+    for k in range(8):  # eight short lines: batched by six, each would be padded to 320 px
+        page[300 + 100 * k: 340 + 100 * k, 200:260] = 0
+    engine(page, use_cls=False)
+    assert seen["det"] and max(seen["det"][0][2:]) <= 960
+    assert seen["rec"] and {shape[0] for shape in seen["rec"]} == {1}
+    assert max(shape[3] for shape in seen["rec"]) < 320
 
 
 @pytest.mark.ocr

@@ -12,12 +12,13 @@ import logging
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from ..core import rows
 from ..core.patterns import Patterns, load_patterns, patterns_dir
+from ..ingest.ocr import threads_for
 from ..pipeline import Report
 from .cluster import run_on_dask
 from .discover import discover
@@ -91,6 +92,8 @@ def run_batch(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
             if progress:
                 progress.advance(outcome(item.index, meta))
 
+        if "ocr_threads" not in options:   # the cores shared among the processes of this run
+            settings = replace(settings, ocr_threads=_ocr_threads(dask, workers, len(todo)))
         if progress:
             progress.start(len(todo), len(items) - len(todo))
         try:
@@ -115,6 +118,14 @@ def run_batch(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
         log.info("wrote the tables in %.1f s", time.perf_counter() - t1)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _ocr_threads(dask: str | None, workers: int, todo: int) -> int:
+    """OCR threads per process: this machine's cores over the processes reading at once
+    (one on a remote Dask cluster, whose workers run one thread each)."""
+    if dask and dask != "local":
+        return 1
+    return threads_for(min(workers, todo) if dask or (workers > 1 and todo > 1) else 1)
 
 
 def _resumed_report(outdir: Path, item: Item) -> Report:

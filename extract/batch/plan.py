@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..core import rows
 from ..core.errors import JixiaoError
+from ..ingest.ocr import PAGE_TIMEOUT
 from ..outputs.files import write_text
 
 STATE = ".jixiao"                     # OUTDIR/.jixiao: manifest.json, docs/<key>.json, lock
@@ -29,10 +30,22 @@ class Settings:
     max_bytes: int = 200 * 1024 * 1024
     ocr: str = "rapidocr"                             # the OCR engine for pages without text
     timeout: float | None = 120.0                     # seconds per document; None: no limit
+    # OCR: seconds a scanned page may take (over it the page is left unread; a document's
+    # limit grows by this for each page), and the engine's threads (cores // workers)
+    page_timeout: float | None = PAGE_TIMEOUT
+    ocr_threads: int = 1
     max_memory: int | None = 2048                     # MB a document may add to a loaded worker
     collect: bool = False                             # send each Report back (the Python API)
     processor: Callable | None = None                 # per-document function; default process()
     jieba_level: int = logging.WARNING
+
+
+def time_limit(settings: Settings, pages: int) -> float | None:
+    """Seconds a document of `pages` pages may take: the per-document limit, and the page
+    budget once more for every page (a long scan needs more than a short one)."""
+    if not settings.timeout:
+        return None
+    return settings.timeout + pages * (settings.page_timeout or 0)
 
 
 @dataclass(frozen=True)

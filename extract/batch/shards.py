@@ -14,6 +14,7 @@ from typing import Iterable
 from ..core import rows
 from ..core.errors import InputError
 from ..core.patterns import load_patterns
+from ..ingest.ocr import Ocr
 from ..outputs.csvio import column_kinds, csv_body
 from ..outputs.files import atomic, write_grid, write_text
 from ..outputs.paths import grid_path, text_path
@@ -63,7 +64,8 @@ def document(item: Item, settings: Settings) -> tuple[dict, Report]:
     patterns = load_patterns(settings.patterns)
     report = (settings.processor or process)(Path(item.path), item.doc_id, patterns,
                                              strict=settings.strict, max_bytes=settings.max_bytes,
-                                             ocr=settings.ocr)
+                                             ocr=Ocr(settings.ocr, settings.ocr_threads,
+                                                     settings.page_timeout))
     return payload(report, item), report
 
 

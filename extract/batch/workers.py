@@ -22,7 +22,8 @@ from typing import Callable
 from ..analyse.segment import tokenizer
 from ..core.errors import JixiaoError
 from ..core.patterns import load_patterns
-from .plan import Item, Settings
+from ..ingest import count_pages
+from .plan import Item, Settings, time_limit
 from .shards import document, failure as failed_payload, store
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def _worker(conn, settings: Settings) -> None:
             return
         leave = False
         try:
+            conn.send(("pages", count_pages(item.path)))  # the parent's time limit grows with them
             data, report = document(item, settings)
             store(settings.outdir, data)
             message = ("done", data["meta"], report if settings.collect else None)
@@ -93,6 +95,8 @@ class _Slot:
     process: multiprocessing.process.BaseProcess
     conn: object
     item: Item | None = None
+    started: float = 0.0
+    limit: float | None = None
     deadline: float | None = None
     ready: bool = False
 
@@ -134,7 +138,8 @@ def pool(items: list[Item], settings: Settings, workers: int,
                     s.item = next(pending, None)
                     if s.item is not None:
                         s.conn.send(s.item)
-                        s.deadline = now + settings.timeout if settings.timeout else None
+                        s.started, s.limit = now, time_limit(settings, 0)
+                        s.deadline = now + s.limit if s.limit else None
             deadlines = [s.deadline for s in slots if s.item is not None and s.deadline]
             wait_for = max(0.0, min(deadlines) - now) if deadlines else None
             ready = set(wait([s.conn for s in slots] + [s.process.sentinel for s in slots], wait_for))
@@ -148,6 +153,10 @@ def pool(items: list[Item], settings: Settings, workers: int,
                         kind, body = "dead", []
                     if kind == "ready":
                         s.ready = True
+                        continue
+                    if kind == "pages":
+                        s.limit = time_limit(settings, body[0])
+                        s.deadline = s.started + s.limit if s.limit else None
                         continue
                     if kind == "init-failed":
                         raise JixiaoError(f"a worker could not start: {body[0]}")
@@ -164,7 +173,7 @@ def pool(items: list[Item], settings: Settings, workers: int,
                 if failure is None and s.process.is_alive():
                     if s.item is None or not s.deadline or time.monotonic() < s.deadline:
                         continue
-                    failure = f"timeout after {settings.timeout:g} s"
+                    failure = f"timeout after {s.limit:g} s"
                 elif failure is None:
                     failure = _crash_message(s.process.exitcode)
                     if not s.ready:
@@ -214,13 +223,14 @@ def in_process(items: list[Item], settings: Settings,
                 done: Callable[..., None]) -> None:
     """`--workers 1`: here, one after the other; a time limit but no memory guard."""
     for item in items:
+        limit = time_limit(settings, count_pages(item.path))
         try:
-            with _alarm(settings.timeout):
+            with _alarm(limit):
                 data, report = document(item, settings)
             store(settings.outdir, data)
             done(item, data["meta"], report if settings.collect else None)
         except _Timeout:
-            data, report = failed_payload(item, f"timeout after {settings.timeout:g} s")
+            data, report = failed_payload(item, f"timeout after {limit:g} s")
             done(item, data["meta"], report if settings.collect else None, data)
         except MemoryError:
             data, report = failed_payload(item, "out of memory")

@@ -43,6 +43,9 @@ class Document:
     ocr_confidence: Mapping[int, float] = field(default_factory=dict)
     # PDF only: each character's box on its page and OCR confidence (core/glyphs.py).
     glyphs: Glyphs | None = None
+    # Scanned pages left unread (1-based) and why: OCR turned off or missing, or a page over
+    # its time budget. The document is read without them.
+    unread: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int | None:

@@ -161,13 +161,24 @@ def document_row(report) -> dict:
     ok = report.status == "ok"
     ocr = dict(doc.ocr_confidence) if doc else {}
     return {"doc_id": report.doc_id, "source": report.source, "format": report.format,
-            "status": report.status, "error": report.error,
+            "status": report.status, "error": report.error or unread_note(doc),
             "chars": len(doc.text) if doc else "", "pages": (doc.pages or "") if doc else "",
             "figures": len(a.figures) if ok and a else "", "flags": len(a.flags) if ok and a else "",
             "seconds": f"{report.seconds:.3f}", "encoding": doc.encoding if doc else "",
             **(metadata_row(a.metadata) if a else dict.fromkeys(METADATA_COLUMNS, "")),
             "report_id": a.report_id if ok and a else "", "duplicate_of": "",
             "ocr_pages": page_ranges(ocr), "ocr_confidence": f"{sum(ocr.values()) / len(ocr):.3f}" if ocr else ""}
+
+
+def unread_note(doc) -> str:
+    """What an ok document lacks: `pages 3, 5 not read (why)`, one clause per reason."""
+    if doc is None or not doc.unread:
+        return ""
+    reasons: dict[str, list[int]] = {}
+    for page, why in sorted(doc.unread.items()):
+        reasons.setdefault(why, []).append(page)
+    return "; ".join(f"page{'s' if len(pages) > 1 else ''} {', '.join(map(str, pages))} not read "
+                     f"({why})" for why, pages in reasons.items())
 
 
 def tables(report) -> dict[str, list[dict]]:

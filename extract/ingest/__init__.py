@@ -14,8 +14,8 @@ from ..core.errors import InputError
 from ..core.model import Document
 from ..core.patterns import Patterns
 from .docx import SAVE_AS, docx_text, mb
-from .ocr import CHOICES as OCR_CHOICES
-from .pdf import read_pdf
+from .ocr import Ocr, threads_for
+from .pdf import count_pages as _pdf_pages, read_pdf
 from .text import decode_text
 
 log = logging.getLogger(__name__)
@@ -36,16 +36,17 @@ _IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
 
 
 def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
-                  ocr: str = "rapidocr", timeout: float | None = 120.0,
+                  ocr: Ocr | str = "rapidocr", timeout: float | None = 120.0,
                   patterns: Patterns | None = None) -> Document:
     """Read `path` by its suffix; every problem with the file itself is an `InputError`.
 
-    `ocr` is the engine for PDF pages without a text layer ("rapidocr", "tesseract" or
-    "none"); reading one document may take at most `timeout` seconds (None: no limit here,
-    as when the batch enforces its own per-document limit). `patterns` (default: the bundled
-    ones) say how printed pages number their lines and headings."""
-    if ocr not in OCR_CHOICES:
-        raise ValueError(f"ocr must be one of {', '.join(OCR_CHOICES)}, not {ocr!r}")
+    `ocr` reads PDF pages without a text layer: an engine name ("rapidocr", "tesseract" or
+    "none", with all cores and the default time budget per page) or an `Ocr`; reading one
+    document may take at most `timeout` seconds (None: no limit here, as when the batch
+    enforces its own per-document limit). `patterns` (default: the bundled ones) say how
+    printed pages number their lines and headings."""
+    if isinstance(ocr, str):
+        ocr = Ocr(ocr, threads=threads_for(1))
     deadline = None if timeout is None else time.monotonic() + timeout
     path = Path(path)
     suffix = path.suffix.lower()
@@ -67,10 +68,15 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
     else:
         pdf = read_pdf(data, ocr=ocr, timeout=timeout, patterns=patterns)
         return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
-                        frozenset(pdf.synthetic), pdf.ocr_confidence, pdf.glyphs)
+                        frozenset(pdf.synthetic), pdf.ocr_confidence, pdf.glyphs, pdf.unread)
     if deadline is not None and time.monotonic() > deadline:
         raise InputError(f"timeout: reading took more than {timeout:g} s")
     return doc
+
+
+def count_pages(path) -> int:
+    """The pages of a PDF file (each may take the OCR time budget), 0 for other files."""
+    return _pdf_pages(path) if Path(path).suffix.lower() == ".pdf" else 0
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:

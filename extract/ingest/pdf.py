@@ -1,8 +1,9 @@
 """PDF -> text with pages: what extraction damages is undone, and nothing else.
 
-Text comes from pypdfium2 (fast, one page at a time, each closed after use); pdfplumber is
-opened only for pages that draw lines (to read ruled tables) or whose text pypdfium2
-cannot decode; a page with no text layer but a picture of one is read by OCR (`ocr.py`).
+Text comes from pypdfium2 (fast, one page at a time, each closed after use), and so do
+ruled tables where their grid is plain (`grid.py`); pdfplumber is opened only for pages
+whose drawing is not (curves, slanted or transformed lines) or whose text pypdfium2 cannot
+decode; a page with no text layer but a picture of one is read by OCR (`ocr.py`).
 The cleaning drops the spaces extraction puts around Chinese, rejoins lines broken as
 printed (numbers and words included), and drops page numbers and running headers and
 footers, so numbers and units come back whole and every character keeps its page.
@@ -18,9 +19,10 @@ from dataclasses import dataclass, field
 from ..core.errors import InputError
 from ..core.glyphs import NONE, Glyphs
 from ..core.patterns import Patterns, load_patterns
+from . import grid
 from .lines import (SPACES, Line, clean_spaces, cleaned, drop_furniture, drop_repeated_headers, glue,
                     join_lines, mark_layout)
-from .ocr import OcrUnavailable, is_scan, read_page
+from .ocr import Ocr, OcrUnavailable, PageTimeout, is_scan, read_page
 
 log = logging.getLogger(__name__)
 
@@ -30,66 +32,6 @@ def _cell_text(text: str | None) -> str:
     for line in filter(None, map(clean_spaces, (text or "").split("\n"))):
         out += glue(out, line) + line
     return out
-
-
-_Row = tuple[str, list]  # a table row's `a | b` line and a glyph (or None) per character
-
-
-def _table_rows(table) -> list[_Row]:
-    """A pdfplumber table -> `a | b | c` lines: a cell spanning columns is written once, a
-    cell spanning rows is carried into every row it covers. Each character of a cell is
-    placed at its cell (pdfplumber's boxes are from the top-left, as glyphs are)."""
-    texts = table.extract()
-    chars = table.page.chars
-    owner = {}
-    for cells, row_text in zip((r.cells for r in table.rows), texts):
-        for bbox, t in zip(cells, row_text):
-            if bbox is not None:
-                owner[bbox] = _cell_text(t)
-    columns = [c.bbox for c in table.columns]
-    out = []
-    for row in table.rows:
-        cells = []
-        for c, bbox in enumerate(row.cells):
-            if bbox is not None:
-                cells.append((owner[bbox], bbox))
-                continue
-            cx = (columns[c][0] + columns[c][2]) / 2
-            cy = (row.bbox[1] + row.bbox[3]) / 2
-            cover = next((b for b in owner if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]), None)
-            if cover is not None and cover[1] < row.bbox[1] - 1 and cover[0] >= columns[c][0] - 1:
-                cells.append((owner[cover], cover))  # spans down from an earlier row
-        if any(t for t, _ in cells):
-            glyphs: list = []
-            for k, (t, bbox) in enumerate(cells):
-                glyphs += [None] * (3 if k else 0) + _cell_glyphs(t, bbox, chars)
-            out.append((" | ".join(t for t, _ in cells), glyphs))
-    return out
-
-
-def _cell_glyphs(text: str, bbox, chars: list[dict]) -> list:
-    """Each character of a cell's text at the printed character it came from: the cell's
-    printed characters in reading order (lines by height, each left to right), one for one
-    when they match the text; else each at the box of all of them, or at the cell's box."""
-    x0, top, x1, bottom = bbox
-    inside = [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
-              and top <= (c["top"] + c["bottom"]) / 2 <= bottom and not c["text"].isspace()]
-    lines: list[list[dict]] = []
-    for c in sorted(inside, key=lambda c: c["top"]):
-        if lines and abs(c["top"] - lines[-1][0]["top"]) < 0.5 * (c["bottom"] - c["top"]):
-            lines[-1].append(c)
-        else:
-            lines.append([c])
-    printed = [c for line in lines for c in sorted(line, key=lambda c: c["x0"])]
-    solid = [ch for ch in text if not ch.isspace()]
-    if printed and [c["text"] for c in printed] == solid:
-        it = iter(printed)
-        return [None if ch.isspace() else (lambda c: (c["x0"], c["top"], c["x1"], c["bottom"], NONE))(next(it))
-                for ch in text]
-    if printed:
-        x0, top = min(c["x0"] for c in printed), min(c["top"] for c in printed)
-        x1, bottom = max(c["x1"] for c in printed), max(c["bottom"] for c in printed)
-    return [(x0, top, x1, bottom, NONE)] * len(text)
 
 
 def _has_rules(page) -> bool:
@@ -123,6 +65,7 @@ def _has_rules(page) -> bool:
                 for k in range(raw.FPDFPage_CountObjects(page.raw)))
 
 
+_Row = tuple[str, list]  # a table row's `a | b` line and a glyph (or None) per character
 _Table = tuple[tuple[float, float, float, float], list[_Row]]  # (box in PDF points, rows)
 
 
@@ -233,14 +176,66 @@ class _Plumber:
             return lines
 
 
+def _rows(table: list[grid.Cell], texts: dict[grid.Cell, str], chars: list[grid.Char]) -> list[_Row]:
+    """A table's `a | b | c` lines (grid.row_cells), each with the box of every character."""
+    out = []
+    for cells in grid.row_cells(table):
+        parts = [(_cell_text(texts.get(c)), c) for c in cells]
+        if any(t for t, _ in parts):
+            glyphs: list = []
+            for k, (t, cell) in enumerate(parts):
+                glyphs += [None] * (3 if k else 0) + _cell_glyphs(t, cell, chars)
+            out.append((" | ".join(t for t, _ in parts), glyphs))
+    return out
+
+
+def _cell_glyphs(text: str, cell: grid.Cell, chars: list[grid.Char]) -> list:
+    """Each character of a cell's text at the printed character it came from: the cell's
+    printed characters in reading order (lines by height, each left to right), one for one
+    when they match the text; else each at the box of all of them, or at the cell's box."""
+    x0, top, x1, bottom = cell
+    inside = [c for c in chars if x0 <= (c[1] + c[3]) / 2 <= x1
+              and top <= (c[2] + c[4]) / 2 <= bottom and not c[0].isspace()]
+    lines: list[list[grid.Char]] = []
+    for c in sorted(inside, key=lambda c: c[2]):
+        if lines and abs(c[2] - lines[-1][0][2]) < 0.5 * (c[4] - c[2]):
+            lines[-1].append(c)
+        else:
+            lines.append([c])
+    printed = [c for line in lines for c in sorted(line, key=lambda c: c[1])]
+    solid = [ch for ch in text if not ch.isspace()]
+    if printed and [c[0] for c in printed] == solid:
+        it = iter(printed)
+        return [None if ch.isspace() else (lambda c: (c[1], c[2], c[3], c[4], NONE))(next(it))
+                for ch in text]
+    if printed:
+        x0, top = min(c[1] for c in printed), min(c[2] for c in printed)
+        x1, bottom = max(c[3] for c in printed), max(c[4] for c in printed)
+    return [(x0, top, x1, bottom, NONE)] * len(text)
+
+
+def _pdfium_tables(page, textpage) -> list[_Table] | None:
+    """The page's ruled tables read by PDFium alone (`grid.py`); None where its drawing
+    needs pdfplumber."""
+    found = grid.find_tables(page, textpage)
+    if found is None:
+        return None
+    height = page.get_height()
+    return [((x0, height - bottom, x1, height - top), rows)
+            for (x0, top, x1, bottom), texts, table, chars in found if (rows := _rows(table, texts, chars))]
+
+
 def _tables(page, lines: list[Line]) -> list[_Table]:
-    """The page's ruled tables, but none that pdfplumber reads less of than pypdfium2 does
-    (a text layer it cannot decode)."""
+    """The page's ruled tables by pdfplumber, but none that it reads less of than
+    pypdfium2 does (a text layer it cannot decode)."""
     out = []
     for tb in page.find_tables():
         x0, top, x1, bottom = tb.bbox
         box = (x0, page.height - bottom, x1, page.height - top)
-        rows = _table_rows(tb)
+        texts = {cell: t for row, row_text in zip(tb.rows, tb.extract())
+                 for cell, t in zip(row.cells, row_text) if cell is not None}
+        chars = [(c["text"], c["x0"], c["top"], c["x1"], c["bottom"]) for c in page.chars]
+        rows = _rows(tb.cells, texts, chars)
         inside = "".join(ln.text for ln in lines
                          if box[1] <= ln.y <= box[3] and ln.x0 < x1 and ln.x1 > x0)
         if rows and _readable("".join(t for t, _ in rows)) * 2 >= _readable(inside):
@@ -268,22 +263,43 @@ def _open_pdf(data: bytes):
         raise InputError(f"corrupt PDF: {e}") from e
 
 
+def count_pages(path) -> int:
+    """A PDF file's number of pages (0 when it cannot be opened: reading it will say why);
+    cheap, the pages are not loaded."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except (pdfium.PdfiumError, OSError, ValueError):
+        return 0
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
 @dataclass(frozen=True)
 class PdfText:
     text: str
     page_starts: list[int]
     synthetic: set[int]
     ocr_confidence: dict[int, float] = field(default_factory=dict)  # OCR'd page -> mean
+    unread: dict[int, str] = field(default_factory=dict)  # scanned page not read -> why
     glyphs: Glyphs | None = None                                     # each character's box
 
 
-def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None,
+def read_pdf(data: bytes, *, ocr: Ocr | str = "rapidocr", timeout: float | None = None,
              patterns: Patterns | None = None) -> PdfText:
     """The PDF's text with pages: pages read by pypdfium2 one at a time, each closed after
-    use; pdfplumber only where a page has rules or undecodable text; OCR (engine `ocr`, or
-    "none") where a page is a picture without text. Over `timeout` seconds -> InputError."""
+    use; pdfplumber only where a page's drawing or text needs it; OCR (`ocr`: an engine
+    name, "none", or an `Ocr` with threads and a time budget per page) where a page is a
+    picture without text; a page over its budget is left unread. Over `timeout` seconds for
+    the whole document -> InputError."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
+
+    if isinstance(ocr, str):
+        ocr = Ocr(ocr)
 
     deadline = None if timeout is None else time.monotonic() + timeout
     pdf = _open_pdf(data)
@@ -310,6 +326,10 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
                 unreadable = not scanned and (_unreadable(text) or not lines and any(
                     True for _ in page.get_objects([raw.FPDF_PAGEOBJ_TEXT], max_depth=3)))
                 ruled = not scanned and _has_rules(page)
+                if ruled and not unreadable:
+                    found = _pdfium_tables(page, textpage)
+                    if found is not None:  # the grid is clear: PDFium's cells, no pdfplumber
+                        lines, ruled = _place_tables(lines, found, i + 1), False
             finally:
                 textpage.close()
                 page.close()
@@ -337,19 +357,26 @@ def read_pdf(data: bytes, *, ocr: str = "rapidocr", timeout: float | None = None
     empty = [i + 1 for i, lines in enumerate(pages) if not lines and i + 1 not in unread]
     if empty:
         log.warning("PDF pages without text (kept empty): %s", ", ".join(map(str, empty)))
-    return PdfText(text, starts, synthetic, confidence, Glyphs.build(glyphs))
+    return PdfText(text, starts, synthetic, confidence, unread, Glyphs.build(glyphs))
 
 
-def _ocr_page(page, page_no: int, engine: str, confidence: dict[int, float],
+def _ocr_page(page, page_no: int, ocr: Ocr, confidence: dict[int, float],
               unread: dict[int, str]) -> list[Line]:
-    """A scanned page's lines by OCR; none (and the reason in `unread`) without an engine."""
-    if engine == "none":
+    """A scanned page's lines by OCR; none (and the reason in `unread`) without an engine
+    or past the page's time budget."""
+    if ocr.engine == "none":
         unread[page_no] = "OCR is turned off"
         return []
+    deadline = None if ocr.page_timeout is None else time.monotonic() + ocr.page_timeout
     try:
-        result = read_page(page, engine)
+        result = read_page(page, ocr.engine, threads=ocr.threads, deadline=deadline)
     except OcrUnavailable as e:
         unread[page_no] = str(e)
+        return []
+    except PageTimeout:
+        unread[page_no] = f"timeout: OCR took more than {ocr.page_timeout:g} s on the page"
+        log.warning("page %d: OCR stopped after %g s, the page is left unread", page_no,
+                    ocr.page_timeout)
         return []
     confidence[page_no] = result.confidence
     out = []
