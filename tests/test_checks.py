@@ -207,7 +207,15 @@ def test_target_unmet_with_full_score():
              "产出 | 数量 | 改厕户数 | 10 | ≥500户 | 480户 | 10\n"
              "产出 | 质量 | 验收合格率 | 10 | ≥95% | 98% | 10\n")
     assert statuses(table, "target_unmet") == ["fail", "pass"]
-    assert statuses(table.replace("480户 | 10", "480户 | 8"), "target_unmet") == ["pass", "pass"]
+    marked_down = checks(table.replace("480户 | 10", "480户 | 8"), "target_unmet")
+    assert [r.status for r in marked_down] == ["pass", "pass"]
+    # Each pass says what it verified: an unmet target marked down is not "met".
+    assert "未达到目标" in marked_down[0].message and "扣分" in marked_down[0].message
+    assert "满足目标" in marked_down[1].message
+    unscored = ("一级指标 | 二级指标 | 三级指标 | 年初目标值 | 实际完成值\n"
+                "产出 | 数量 | 改厕户数 | ≥500户 | 480户\n")
+    first = checks(unscored, "target_unmet")
+    assert [r.status for r in first] == ["not_assessable"] and "无得分" in first[0].message
 
 
 def test_period_mismatch():

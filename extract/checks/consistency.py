@@ -165,12 +165,22 @@ def target_unmet(ctx: Context) -> Iterator[CheckResult]:
         else:
             met = a.hi >= t.lo
         weight, score = row.get("weight"), row.get("score")
-        full = weight is not None and score is not None and ctx.of(score).lo >= ctx.of(weight).hi
-        status = "fail" if not met and full else "pass"
+        scored = weight is not None and score is not None
+        full = scored and ctx.of(score).lo >= ctx.of(weight).hi
+        # Four outcomes, each said as what was verified: met; unmet with full marks (the flag);
+        # unmet and marked down (consistent); unmet with no score to judge (not assessable).
+        if met:
+            status, key = "pass", "target_unmet.pass"
+        elif full:
+            status, key = "fail", "target_unmet.fail"
+        elif scored:
+            status, key = "pass", "target_unmet.pass_marked_down"
+        else:
+            status, key = "not_assessable", "target_unmet.unscored"
         cited = [x for x in (target, actual, score, weight) if x is not None]
-        yield ctx.result("target_unmet", status, cited, stated=a, expected=t,
+        yield ctx.result("target_unmet", status, cited, stated=a, expected=t, message_key=key,
                          name=target.subject, actual=actual.surface, target=target.surface,
-                         score=score.surface if score else "")
+                         score=score.surface if score else "", weight=weight.surface if weight else "")
 
 
 @check("period_mismatch", "warning")
