@@ -77,6 +77,13 @@ def test_a_computed_amount_is_said_in_the_written_unit_with_separators():
     assert "各项之和3,310.40万元" in bad[0].message and "相差60.00万元" in bad[0].message
 
 
+def test_a_total_of_zero_is_compared_in_its_own_unit():
+    # 0万元 carries no ratio of base to written value; its parts are said in 万元 all the same.
+    bad = fails("项目资金合计0万元，其中：市级资金120000元，区级资金35000元。", "sum_mismatch")
+    assert len(bad) == 1 and "各项之和15.50万元" in bad[0].message, bad[0].message
+    assert "各项之和1,500.00元" in fails("支出合计0元，其中：办公费1200元，差旅费300元。", "sum_mismatch")[0].message
+
+
 def test_non_exhaustive_parts_only_fail_when_larger():
     assert statuses("项目支出300万元，其中培训费120万元、差旅费60万元。", "sum_mismatch") == ["pass"]
     assert statuses("项目支出300万元，其中培训费220万元、差旅费90万元。", "sum_mismatch") == ["fail"]

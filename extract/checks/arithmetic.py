@@ -10,6 +10,7 @@ from typing import Iterator
 from ..core.model import CheckResult, Figure
 from . import Context, check, unit_slip
 from ..core.interval import Interval, exact, fmt, total
+from ..core.numbers import MAGNITUDE
 from .messages import UNIT_SLIP
 
 AMOUNTS = {"money", "count", "length", "area", "other"}
@@ -21,9 +22,17 @@ def _name(f: Figure) -> str:
     return f.indicator or f.surface
 
 
-def _unit(f: Figure, iv: Interval) -> str:
-    """An interval in the figure's written unit, with thousands separators, for messages."""
-    factor = f.value_base / f.value if f.value else Decimal(1)
+def _written_factor(ctx: Context, unit: str) -> Decimal:
+    """How many base units one written unit is (万元 → 10⁴): a magnitude, then the unit's factor."""
+    magnitude = MAGNITUDE[unit[0]] if len(unit) > 1 and unit[0] in MAGNITUDE else 1
+    spec = ctx.patterns.units.get(unit[1:] if magnitude != 1 else unit)
+    return Decimal(magnitude * (spec.factor if spec else 1))
+
+
+def _unit(ctx: Context, f: Figure, iv: Interval) -> str:
+    """An interval in the figure's written unit, with thousands separators, for messages. A
+    figure of 0 carries no ratio of base to written value: its unit's factor is looked up."""
+    factor = f.value_base / f.value if f.value else _written_factor(ctx, f.unit)
     lo, hi = iv.lo / factor, iv.hi / factor
     places = min(max(-f.value.as_tuple().exponent, 0) if f.value else 2, 6)
     if not hi.is_finite():
@@ -97,14 +106,14 @@ def _sum_result(ctx: Context, t: Figure, candidates: list[list[Figure]], exhaust
         ok = s.overlaps(stated) if full else s.lo <= stated.hi
         if ok:
             return ctx.result("sum_mismatch", "pass", [t, *parts], stated=stated, expected=s,
-                              total_name=_name(t), total=t.surface, parts=_unit(t, s))
+                              total_name=_name(t), total=t.surface, parts=_unit(ctx, t, s))
         best = best or (parts, s, full)
     parts, s, full = candidates[-1][:], total(ctx.of(p) for p in candidates[-1]), best[2]
     diff = abs(s.lo + s.hi - stated.lo - stated.hi) / 2
     key = "sum_mismatch.fail" if full else "sum_mismatch.fail_partial"
     return ctx.result("sum_mismatch", "fail", [t, *parts], stated=stated, expected=s, message_key=key,
-                      total_name=_name(t), total=t.surface, parts=_unit(t, s),
-                      diff=_unit(t, exact(diff)), hint=_hint(stated, s))
+                      total_name=_name(t), total=t.surface, parts=_unit(ctx, t, s),
+                      diff=_unit(ctx, t, exact(diff)), hint=_hint(stated, s))
 
 
 def _prefixes(group: list[tuple[Figure, bool]]) -> list[list[Figure]]:
@@ -193,7 +202,7 @@ def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
         if P is not None and D is not None and not (P + D).overlaps(V):
             yield ctx.result("growth_mismatch", "fail", cited, stated=V, expected=P + D,
                              message_key="growth_mismatch.prior", name=name, prior=p.surface,
-                             delta=d.surface, want=_unit(v, P + D), value=v.surface, hint=_hint(V, P + D))
+                             delta=d.surface, want=_unit(ctx, v, P + D), value=v.surface, hint=_hint(V, P + D))
             continue
         word = next((x for x in (d, r) if x is not None), None)
         if P is not None and word is not None and word.direction:
@@ -216,7 +225,7 @@ def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
                 yield ctx.result("growth_mismatch", "fail", cited, stated=stated, expected=expected,
                                  message_key="growth_mismatch.rate", name=name,
                                  delta=d.surface if d else f"{fmt(change.lo)}~{fmt(change.hi)}",
-                                 prior=p.surface if p else _unit(v, base), want=_percent(expected),
+                                 prior=p.surface if p else _unit(ctx, v, base), want=_percent(expected),
                                  rate=r.surface, hint="")
                 continue
         yield ctx.result("growth_mismatch", "pass", cited, stated=V, name=name)
