@@ -119,6 +119,13 @@ def test_prior_plus_change_and_direction():
     assert wrong_way and "方向" in wrong_way[0].message
 
 
+def test_a_growth_pass_names_what_it_compared_and_a_lone_prior_is_not_a_pass():
+    both = checks("培训费12.5万元，较上年10.5万元增加2.0万元，增长19.0%。", "growth_mismatch")
+    assert [r.message for r in both] == ["培训费本年数、上年数、增减额与增幅相互吻合"]
+    assert len(both[0].figure_ids) == 4
+    assert statuses("培训费12.5万元，上年为10.5万元。", "growth_mismatch") in ([], ["not_assessable"])
+
+
 def test_rate_computed_on_the_wrong_base_is_flagged():
     # 0.84 / (3.26 + 0.84) = 20.5 %; 25.8 % is 0.84 / 3.26
     assert statuses("差旅费3.26万元，比上年减少0.84万元，下降25.8%。", "growth_mismatch") == ["fail"]

@@ -190,10 +190,8 @@ def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
         deltas = [f for f in run if f.role == "delta" and (same(f) or (v.kind == "percent" and f.kind == "percentage_point"))]
         rates = [f for f in run if f.role == "growth_rate" and f.kind == "percent" and v.kind != "percent"]
         p, d, r = (priors or [None])[0], (deltas or [None])[0], (rates or [None])[0]
-        if sum(x is not None for x in (p, d, r)) < 1 + (p is None):
-            continue
-        if p is None and d is None:
-            continue
+        if sum(x is not None for x in (p, d, r)) < 2:
+            continue   # V with P alone, D alone or R alone: nothing two of them could disagree on
         cited = [x for x in (v, p, d, r) if x is not None]
         V = ctx.of(v)
         P = ctx.of(p) if p else None
@@ -228,7 +226,9 @@ def growth_mismatch(ctx: Context) -> Iterator[CheckResult]:
                                  prior=p.surface if p else _unit(ctx, v, base), want=_percent(expected),
                                  rate=r.surface, hint="")
                 continue
-        yield ctx.result("growth_mismatch", "pass", cited, stated=V, name=name)
+        said = ["本年数"] + [w for x, w in ((p, "上年数"), (d, "增减额"), (r, "增幅")) if x is not None]
+        yield ctx.result("growth_mismatch", "pass", cited, stated=V, name=name,
+                         operands="、".join(said[:-1]) + "与" + said[-1])
 
 
 def _percent(iv: Interval) -> str:

@@ -7,7 +7,7 @@ MESSAGES = MappingProxyType({
     "sum_mismatch.pass": "{total_name}{total}与各项之和{parts}相符",
     "sum_mismatch.fail": "{total_name}{total} ≠ 各项之和{parts}（相差{diff}）{hint}",
     "sum_mismatch.fail_partial": "{total_name}{total}小于其中所列各项之和{parts}（超出{diff}）{hint}",
-    "growth_mismatch.pass": "{name}本年、上年、增减额与增幅相互吻合",
+    "growth_mismatch.pass": "{name}{operands}相互吻合",
     "growth_mismatch.prior": "{name}上年数{prior}加增减额{delta}应为{want}，报告为{value}{hint}",
     "growth_mismatch.rate": "{name}增减额{delta}除以上年数{prior}应为{want}，报告为{rate}{hint}",
     "growth_mismatch.direction": "{name}由上年{prior}变为{value}，方向与“{word}”不符",
