@@ -190,6 +190,19 @@ def test_conflicting_repeat_and_unit_slip():
     assert statuses("项目支出88.20万元。\n\n自评结论：项目支出88.20万元。", "conflicting_repeat") == ["pass"]
 
 
+
+def test_a_bound_is_not_a_value_to_repeat_and_an_open_side_is_no_unit_slip():
+    # 不超过300人 is a limit; 330人 is what was done: not two statements of one value.
+    text = "集中培训人次不超过300人。\n\n全年集中培训人次330人。"
+    assert "fail" not in statuses(text, "conflicting_repeat")
+    assert "fail" in statuses(text.replace("不超过300人", "为300人"), "conflicting_repeat")
+    from extract.checks import unit_slip
+    from extract.core.interval import Interval
+    from decimal import Decimal
+    assert not unit_slip(Interval(Decimal(300), Decimal("Infinity")), Interval(Decimal(286), Decimal(286)))
+    assert unit_slip(Interval(Decimal("88.2"), Decimal("88.2")), Interval(Decimal(882000), Decimal(882000)))
+
+
 def test_repeat_of_approximate_figures_that_overlap_is_not_a_conflict():
     assert "fail" not in statuses("铺设污水管网5900米。\n后续再次统计，污水管网5000余米。", "conflicting_repeat")
 
@@ -205,6 +218,10 @@ def test_enumeration_count():
     assert statuses("重点做好以下四个方面工作：一是强化预算；二是加强监督；三是完善制度。", "enumeration_count") == ["fail"]
     assert statuses("运用线上、线下两种监管模式。", "enumeration_count") == ["not_assessable"]
     assert statuses("采取两种方式（线上、线下）开展。", "enumeration_count") == ["pass"]
+    # A bracket of one item glosses the count; it is not the list the count announces.
+    assert statuses("共建成站点12个（含续建站点4个），覆盖全部村组。", "enumeration_count") == ["not_assessable"]
+    assert statuses("共新建泵站3座（东区），已投入使用。", "enumeration_count") == ["not_assessable"]
+    assert statuses("重点做好以下两个方面工作：一是强化预算。", "enumeration_count") == ["fail"]
 
 
 # -- tense, targets, periods, headings -------------------------------------------------------------

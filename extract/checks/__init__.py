@@ -130,7 +130,10 @@ def run_checks(doc_id: str, text: str, figures: list[Figure], layout: Layout,
 
 
 def unit_slip(stated: Interval, expected: Interval) -> bool:
-    """A factor of 10⁴ or 10⁸ between the sides would make them agree (元 written for 万元)."""
+    """A factor of 10⁴ or 10⁸ between the sides would make them agree (元 written for 万元).
+    An open side (不低于180人: [180, ∞]) agrees with anything scaled up, so it never counts."""
+    if not all(x.is_finite() for x in (stated.lo, stated.hi, expected.lo, expected.hi)):
+        return False
     for k in (Decimal(10) ** 4, Decimal(10) ** 8):
         if stated.scale(k).overlaps(expected) or expected.scale(k).overlaps(stated):
             return True

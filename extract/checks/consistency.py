@@ -13,6 +13,7 @@ from . import Context, check, unit_slip
 from .messages import UNIT_SLIP
 
 _REPEAT_ROLES = {"", "total", "part", "executed", "budget", "actual"}
+_BOUNDS = {"at_least", "at_most", "less_than"}   # 不低于180人, 不超过5万元, 以内: a limit, not a value
 _AMOUNTS = {"money", "count", "length", "area", "other"}
 _CN = "零一二三四五六七八九十"
 _SHARE_RANGE = Interval(Decimal(0), Decimal(100))
@@ -26,7 +27,8 @@ def _key(ctx: Context, f: Figure) -> str:
 def conflicting_repeat(ctx: Context) -> Iterator[CheckResult]:
     groups: dict[tuple[str, str, str], list[Figure]] = defaultdict(list)
     for f in ctx.figures:
-        if f.table is None and f.role in _REPEAT_ROLES and f.kind in _AMOUNTS and len(_key(ctx, f)) >= 2:
+        if (f.table is None and f.role in _REPEAT_ROLES and f.kind in _AMOUNTS and f.approx not in _BOUNDS
+                and len(_key(ctx, f)) >= 2):
             heading = ctx.layout.heading_at(f.start)
             if heading and "目标" in heading.title and "完成" not in heading.title:
                 continue
@@ -82,6 +84,8 @@ def enumeration_count(ctx: Context) -> Iterator[CheckResult]:
         paren = ctx.rx["paren_list"].match(ctx.text, f.end + len(_noun_after(ctx, f.end)))
         if paren:
             listed = len(ctx.rx["list_separator"].split(paren.group(1)))
+            if listed < 2:
+                continue   # one item in brackets is a gloss (共15个（含…5个）), not the list announced
         else:
             listed = _items_after(ctx, f.end)
         if listed is None:
