@@ -265,6 +265,10 @@ def test_heading_sequence():
     unnumbered = good.replace("二、执行情况", "执行情况")
     unnumbered += "三、结论\n正文三。\n"
     assert [r.message[:9] for r in fails(unnumbered, "heading_sequence")] == ["一级标题“执行情况"]
+    # Lines of a flattened table or a stray bracket's remainder are no unnumbered headings.
+    for stray in ("其他 0.00 其他 0.00", "386000", ")执行情况"):
+        text = good.replace("二、执行情况", stray) + "三、结论\n正文三。\n"
+        assert not fails(text.replace(stray, stray + "\n二、执行情况"), "heading_sequence"), stray
 
 
 # -- ids and outputs -------------------------------------------------------------------------------

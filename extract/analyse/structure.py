@@ -184,6 +184,7 @@ class Layout:
         s, e = lines[i]
         line = self.text[s:e]
         if (len(line) > 30 or self._prose.search(line) or line.endswith(("：", ":"))
+                or not self.p.rx["unnumbered_heading"].fullmatch(line.strip())
                 or self._caption.match(line) or self.p.rx["date_line"].match(line)):
             return False
         for j in range(i + 1, len(lines)):
