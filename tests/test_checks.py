@@ -77,6 +77,18 @@ def test_a_computed_amount_is_said_in_the_written_unit_with_separators():
     assert "各项之和3,310.40万元" in bad[0].message and "相差60.00万元" in bad[0].message
 
 
+def test_two_breakdowns_in_one_sentence_are_two_relations():
+    # The last income part is no total over the spending parts that follow the next total.
+    text = ("全年实际收入1699.12万元，其中财政拨款收入1435.22万元，上年结转结余263.90万元；"
+            "全年实际支出1595.59万元，其中基本支出890.4万元，项目支出705.19万元。")
+    assert statuses(text, "sum_mismatch") == ["pass", "pass"]
+    run_on = ("本年收到资金共500.0万元，其中：省级资金300.0万元，县级资金200.0万元"
+              "本年支出480.0万元，其中省级资金290.0万元，县级资金190.0万元。")
+    assert statuses(run_on, "sum_mismatch") == ["pass", "pass"]
+    bad = fails(text.replace("项目支出705.19万元", "项目支出725.19万元"), "sum_mismatch")
+    assert len(bad) == 1 and bad[0].message.startswith("支出1595.59万元"), [b.message for b in bad]
+
+
 def test_a_total_of_zero_is_compared_in_its_own_unit():
     # 0万元 carries no ratio of base to written value; its parts are said in 万元 all the same.
     bad = fails("项目资金合计0万元，其中：市级资金120000元，区级资金35000元。", "sum_mismatch")

@@ -66,10 +66,21 @@ def _parts_region(ctx: Context, t: Figure) -> tuple[int, int, bool] | None:
 
 def _breakdowns(ctx: Context, t: Figure, start: int, end: int):
     """Groups of top-level parts, each with the positions where a list may end (；), and
-    the children of each part (包括…, parentheses)."""
-    parts = [f for f in ctx.figures_between(start, end)
+    the children of each part (包括…, parentheses). Another total of the same kind ends the
+    list when it follows a part past a ；or with no separator at all: 收入…其中…；支出…其中…
+    are two breakdowns, each its own relation. A total after 其中 or a comma is a part with
+    parts of its own (其中基本支出60万元，包括…)."""
+    alike = [f for f in ctx.figures_between(start, end)
              if f.kind == t.kind and f.base_unit == t.base_unit and f.role not in CHANGE_ROLES
-             and f.role != "total" and f.table is None]
+             and f.table is None]
+    parts: list[Figure] = []
+    for f in alike:
+        if f.role == "total" and parts:
+            between = ctx.text[parts[-1].end:f.start]
+            if ";" in between or "；" in between or not ctx.rx["list_separator"].search(between):
+                break
+        parts.append(f)
+    parts = [f for f in parts if f.role != "total"]
     groups: list[list[tuple[Figure, bool]]] = [[]]
     children: dict[Figure, list[Figure]] = defaultdict(list)
     depth, prev, parent = 0, None, None
