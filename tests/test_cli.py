@@ -1,0 +1,57 @@
+"""The `jixiao run` command as a scheduler sees it: a clear message and an exit status for
+every way a run can go wrong (the table of `jixiao run --help`), never a traceback."""
+from __future__ import annotations
+
+import pytest
+
+from extract.cli import EXIT_DOCUMENT_ERRORS, EXIT_UNUSABLE, main
+from support import read_rows
+
+GOOD = "收入合计1,000.00万元，其中财政拨款800.00万元，其他收入200.00万元。\n"
+
+
+def _run(capsys, *args) -> tuple[int, str]:
+    code = main(["run", *map(str, args), "-j", "1"])
+    return code, capsys.readouterr().err
+
+
+def test_an_input_that_does_not_exist_is_refused(tmp_path, capsys):
+    code, err = _run(capsys, tmp_path / "no-such-report.txt", "-o", tmp_path / "out")
+    assert code == EXIT_UNUSABLE
+    assert "输入不存在" in err and "no-such-report.txt" in err and "unsupported" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("out", ["file", "file/sub"])
+def test_an_output_path_that_is_a_file_is_refused(tmp_path, capsys, out):
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    code, err = _run(capsys, tmp_path / "a.txt", "-o", tmp_path / out)
+    assert code == EXIT_UNUSABLE
+    assert "不是文件夹" in err and "Traceback" not in err
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_document_error_fails_the_run_unless_fail_on_never(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "good.txt").write_text(GOOD, encoding="utf-8")
+    (inputs / "empty.txt").write_bytes(b"")
+    code, err = _run(capsys, inputs, "-o", tmp_path / "out")
+    assert code == EXIT_DOCUMENT_ERRORS == 3 and "1 份文档出错" in err
+    status = {r["doc_id"]: r["status"] for r in read_rows(tmp_path / "out" / "documents.csv")}
+    assert status == {"empty.txt": "error", "good.txt": "ok"}
+    code, err = _run(capsys, inputs, "-o", tmp_path / "out", "--fail-on", "never")
+    assert code == 0 and "1 error" in err
+    (inputs / "empty.txt").unlink()
+    code, _ = _run(capsys, inputs, "-o", tmp_path / "out")
+    assert code == 0
+
+
+def test_exit_statuses_are_documented(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    assert "--fail-on" in text and "exit status" in text
+    for code in ("0", "1", "2", "3", "130"):
+        assert f"\n  {code} " in text
