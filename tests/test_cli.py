@@ -55,3 +55,35 @@ def test_exit_statuses_are_documented(capsys):
     assert "--fail-on" in text and "exit status" in text
     for code in ("0", "1", "2", "3", "130"):
         assert f"\n  {code} " in text
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path, capsys, monkeypatch):
+    """`jixiao run . -o ./outputs`, twice: the second run finds the same one report, not the
+    texts and tables the first one wrote; nor is an earlier run's folder under another name."""
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        code, err = _run(capsys, ".", "-o", "./outputs")
+        assert code == 0, err
+        assert [r["doc_id"] for r in read_rows(tmp_path / "outputs" / "documents.csv")] == ["a.txt"]
+    assert list((tmp_path / "outputs" / "text").rglob("*.txt"))      # what a re-run must not read
+    code, err = _run(capsys, ".", "-o", "elsewhere")
+    assert code == 0, err
+    assert [r["doc_id"] for r in read_rows(tmp_path / "elsewhere" / "documents.csv")] == ["a.txt"]
+
+
+def test_discovery_skips_output_folders(tmp_path):
+    from extract.batch.discover import discover
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "b.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "out" / "text").mkdir(parents=True)
+    (tmp_path / "out" / "text" / "b.txt.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "old" / ".jixiao").mkdir(parents=True)
+    (tmp_path / "old" / "text").mkdir()
+    (tmp_path / "old" / "text" / "b.txt").write_text(GOOD, encoding="utf-8")
+    found = discover([tmp_path], tmp_path / "out")
+    assert [doc_id for _, doc_id in found.files] == ["reports/b.txt"]
+    assert sorted(p.name for p in found.skipped_folders) == ["old", "out"]
+    named = discover([tmp_path / "old"], tmp_path / "out")      # a folder named is always read
+    assert [doc_id for _, doc_id in named.files] == ["text/b.txt"]
