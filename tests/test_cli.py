@@ -2,6 +2,9 @@
 every way a run can go wrong (the table of `jixiao run --help`), never a traceback."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from extract.cli import EXIT_DOCUMENT_ERRORS, EXIT_UNUSABLE, main
@@ -87,3 +90,60 @@ def test_discovery_skips_output_folders(tmp_path):
     assert sorted(p.name for p in found.skipped_folders) == ["old", "out"]
     named = discover([tmp_path / "old"], tmp_path / "out")      # a folder named is always read
     assert [doc_id for _, doc_id in named.files] == ["text/b.txt"]
+
+
+def _run_twice_the_second_unwritable(tmp_path, capsys, make_unwritable) -> tuple[int, str, Path]:
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text(GOOD, encoding="utf-8")
+    assert _run(capsys, inputs, "-o", out)[0] == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "lock"}
+    (inputs / "b.txt").write_text(GOOD.replace("1,000.00", "1,200.00"), encoding="utf-8")
+    with make_unwritable(out):
+        code, err = _run(capsys, inputs, "-o", out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "lock"}
+    assert after == before                     # the earlier outputs as they were, no temp files
+    return code, err, out
+
+
+def test_an_output_folder_that_cannot_be_written_stops_the_run_with_one_message(tmp_path, capsys,
+                                                                                monkeypatch):
+    """A read-only file system, as the run meets it: every new file in OUTDIR is refused."""
+    import contextlib
+    import errno
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    @contextlib.contextmanager
+    def read_only(out: Path):
+        def mkstemp(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir).resolve().is_relative_to(out.resolve()):
+                raise OSError(errno.EROFS, "Read-only file system", str(dir))
+            return real(*args, dir=dir, **kwargs)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        yield
+        monkeypatch.setattr(tempfile, "mkstemp", real)
+
+    code, err, out = _run_twice_the_second_unwritable(tmp_path, capsys, read_only)
+    assert code == EXIT_UNUSABLE and "Traceback" not in err
+    assert err.count("jixiao:") == 1 and "无法写入" in err and "Read-only file system" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not stop root")
+def test_a_read_only_output_folder_stops_the_run_with_one_message(tmp_path, capsys):
+    import contextlib
+
+    @contextlib.contextmanager
+    def read_only(out: Path):
+        folders = [out, *(p for p in out.rglob("*") if p.is_dir())]
+        for folder in folders:
+            folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            for folder in folders:
+                folder.chmod(0o755)
+
+    code, err, _ = _run_twice_the_second_unwritable(tmp_path, capsys, read_only)
+    assert code == EXIT_UNUSABLE and "Traceback" not in err and "无法写入" in err
