@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from .core.version import __version__
 from .core.errors import JixiaoError
@@ -35,6 +36,16 @@ outputs (UTF-8 with BOM), each also as <table>.parquet with the same rows:
   tables/<doc_id>/p<page>-t<n>.csv  each table of a report as drawn
   .jixiao/        the manifest and one result per document, so a re-run resumes
 Every column is described in docs/outputs.md, every check in docs/checks.md.
+
+exit status, for schedulers and scripts:
+  0    every document read (or --fail-on never)
+  1    no report files found in the inputs
+  2    the run could not be done: an input that does not exist, an output folder that is a
+       file or cannot be written, bad patterns, another run writing to OUTDIR; nothing of an
+       earlier run's outputs is lost
+  3    the run finished, but at least one document's row in documents.csv has status error
+       (with --fail-on error, the default)
+  130  interrupted (Ctrl-C); the documents done are kept
 
 A re-run skips documents already done (same content, same pipeline version) and still
 writes complete tables; a changed file or a new version of jixiao or its patterns is
@@ -91,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
                           f"unread (documents.csv says which), 0 for none (default: {PAGE_TIMEOUT:g})")
     run.add_argument("--max-memory", type=int, default=2048, metavar="MB",
                      help="memory a document may use in a worker, 0 for no limit (default: 2048)")
+    run.add_argument("--fail-on", choices=["error", "never"], default="error",
+                     help="error: exit with status 3 when any document's row in documents.csv has "
+                          "status error (default); never: exit 0 once the tables are written")
     run.add_argument("--force", action="store_true",
                      help="redo every document, even those done by an earlier run")
     dask = run.add_mutually_exclusive_group()
@@ -170,9 +184,30 @@ class _Lines:
         pass
 
 
+EXIT_UNUSABLE = 2       # the run could not be done (missing input, unusable OUTDIR, bad patterns)
+EXIT_DOCUMENT_ERRORS = 3  # the run finished; some document has status error (--fail-on error)
+
+
+def _unusable_paths(inputs: list[str], out: str) -> str | None:
+    """Why the run cannot start, in the words a user reads, or None."""
+    missing = [i for i in inputs if not os.path.lexists(i)]
+    if missing:
+        return "输入不存在（no such file or folder）：" + "、".join(missing)
+    out_path = Path(out)
+    for parent in (out_path, *out_path.parents):
+        if parent.exists() and not parent.is_dir():
+            where = "是一个文件" if parent == out_path else f"在文件 {parent} 之下"
+            return f"输出路径 {out} {where}，不是文件夹（OUTDIR is not a folder: {parent} is a file）"
+    return None
+
+
 def _run(args) -> int:
     from .batch import run_batch
 
+    problem = _unusable_paths(args.inputs, args.out)
+    if problem:
+        print(f"jixiao: {problem}", file=sys.stderr)
+        return EXIT_UNUSABLE
     summary = run_batch(args.inputs, args.out, patterns=args.patterns, workers=max(1, args.workers),
                         force=args.force, dask=args.scheduler or args.dask,
                         progress=_Bar() if sys.stderr.isatty() else _Lines(),
@@ -204,6 +239,10 @@ def _run(args) -> int:
     if not summary.documents:
         print("no report files found in the inputs", file=sys.stderr)
         return 1
+    if status["error"] and args.fail_on == "error":
+        print(f"jixiao: {status['error']} 份文档出错，见 documents.csv（exit status "
+              f"{EXIT_DOCUMENT_ERRORS}; --fail-on never to exit 0）", file=sys.stderr)
+        return EXIT_DOCUMENT_ERRORS
     return 0
 
 
@@ -234,7 +273,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except JixiaoError as e:
         print(f"jixiao: {e}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
     except FileNotFoundError as e:
         print(f"jixiao: {e}", file=sys.stderr)
-        return 2
+        return EXIT_UNUSABLE
+    except OSError as e:          # the machine, not a document: a full disk, a read-only folder
+        print(f"jixiao: 运行中止，无法读写 {e.filename or ''}：{e.strerror or e}（the run stopped: "
+              f"the earlier outputs are as they were）", file=sys.stderr)
+        return EXIT_UNUSABLE

@@ -196,3 +196,33 @@ def test_figure_rejects_a_span_that_does_not_fit():
     with pytest.raises(TypeError):
         Figure(start=0, end=3, surface="12元", value=12.0, unit="元",
                value_base=Decimal(12), base_unit="元", kind="money")
+
+
+# -- zero-width characters (issue 12) ------------------------------------------------------
+@pytest.mark.parametrize("zw", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_a_zero_width_character_inside_a_number_is_ignored(zw):
+    """1\u200b000万元 is 1000万元, not 0万元; the span still indexes the original text."""
+    text = f"收入合计1{zw}000万元，其中财政拨款8{zw}00万元，其他收入{zw}200万元。"
+    figures = find_figures(text)
+    assert [(f.value, f.unit) for f in figures] == [(Decimal("1000"), "万元"), (Decimal("800"), "万元"),
+                                                    (Decimal("200"), "万元")]
+    assert [f.surface for f in figures] == [f"1{zw}000万元", f"8{zw}00万元", "200万元"]
+    for f in figures:
+        assert text[f.start:f.end] == f.surface
+    assert figures[0].value_base == Decimal("10000000") and figures[0].indicator == "收入合计"
+
+
+def test_zero_width_characters_leave_other_figures_at_their_offsets():
+    text = "\ufeff项目\u200b资金\u200d共计2,345.60万元，完成率98.6%。"
+    figures = find_figures(text)
+    assert [f.surface for f in figures] == ["2,345.60万元", "98.6%"]
+    assert [(f.start, f.end) for f in figures] == [(text.index("2,345"), text.index("，")),
+                                                   (text.index("98.6"), len(text) - 1)]
+
+
+def test_a_zero_width_character_inside_a_table_cell_is_ignored():
+    text = "表1 收支表（单位：万元）\n项目  预算数  执行数\n收入合计  1\u200b200.00  1,100.00\n"
+    cells = [f for f in find_figures(text) if f.table is not None]
+    assert [(f.surface, f.value, f.unit) for f in cells] == [
+        ("1\u200b200.00", Decimal("1200.00"), "万元"), ("1,100.00", Decimal("1100.00"), "万元")]
+    assert all(text[f.start:f.end] == f.surface for f in cells)

@@ -169,11 +169,11 @@ def test_cli_help_explains_outputs():
     assert done.returncode == 0 and "figures.csv" in done.stdout and "documents.csv" in done.stdout
 
 
-def test_cli_missing_input_is_an_error_row(tmp_path):
+def test_cli_missing_input_is_refused_with_a_message(tmp_path):
+    """A mistyped path is the command's mistake, not a document's: status 2, no tables."""
     done = _cli("run", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "out"))
-    assert done.returncode == 0
-    docs = _rows(tmp_path / "out" / "documents.csv")
-    assert docs[0]["status"] == "error"
+    assert done.returncode == 2 and "输入不存在" in done.stderr and "missing.txt" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
 
 
 @pytest.mark.corpus

@@ -2,7 +2,8 @@
 
 The recognizer reads a one-for-one normalised copy of the text (full-width digits and
 punctuation to half-width, odd spaces to plain spaces), so every offset it finds is an
-offset of the original; surfaces are always cut from the original text.
+offset of the original; surfaces are always cut from the original text. Zero-width
+characters (1\u200b000万元) are dropped before reading and the spans mapped back.
 What a figure measures (indicator, role, direction) is added by `context.py`; table cells
 by `tables.py`.
 """
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 import regex
 
 from ..core.model import Figure
-from ..core.numbers import CN_DIGITS, MAGNITUDE, PLACE_ONLY, NotANumber, normalise, parse_number
+from ..core.numbers import (CN_DIGITS, MAGNITUDE, PLACE_ONLY, NotANumber, normalise, original_span,
+                            parse_number, without_zero_width)
 from ..core.patterns import Patterns
 
 log = logging.getLogger(__name__)
@@ -42,13 +45,17 @@ class Recognizer:
     def __init__(self, patterns: Patterns, text: str, strict: bool = False):
         self.p = patterns
         self.text = text
-        self.scan = normalise(text)
+        self.scan = normalise(text)            # what annotate() reads: offsets of `text`
+        # the recognizer reads the text without zero-width characters (1\u200b000万元 is
+        # 1000万元); its spans are mapped back to `text` by original_span
+        self._text, self._offsets = without_zero_width(text)
+        self._scan = normalise(self._text) if self._offsets else self.scan
         self.strict = strict
-        self._excluded = _excluded_spans(patterns, self.scan)
+        self._excluded = _excluded_spans(patterns, self._scan)
 
     def figures(self) -> list[Figure]:
         out: list[Figure] = []
-        for m in self.p.figure.finditer(self.scan):
+        for m in self.p.figure.finditer(self._scan):
             try:
                 fig = self._figure(m)
             except NotANumber:
@@ -62,7 +69,13 @@ class Recognizer:
                 continue
             out.extend(self._respectively(fig))
             out.append(fig)
-        return out
+        if self._offsets is None:
+            return out
+        return [self._original(f) for f in out]
+
+    def _original(self, fig: Figure) -> Figure:
+        start, end = original_span(self._offsets, fig.start, fig.end)
+        return replace(fig, start=start, end=end, surface=self.text[start:end])
 
     # -- one match ---------------------------------------------------------------
     def _figure(self, m: regex.Match) -> Figure | None:
@@ -70,7 +83,7 @@ class Recognizer:
         g = m.groupdict()
         pre = g["pre"]
         guard = self.p.qualifiers["not_after"].get(pre) if pre else None
-        if guard is not None and s > 0 and guard.match(self.scan, s - 1):
+        if guard is not None and s > 0 and guard.match(self._scan, s - 1):
             s, g["pre"] = m.end("pre"), None
         if _overlaps(self._excluded, s, e):
             return None
@@ -78,7 +91,7 @@ class Recognizer:
         if g["pct"]:
             number = g["pct"][len("百分之"):]
             value = parse_number(number)
-            return Figure.at(self.text, s, e, value=value, unit="%", value_base=value,
+            return Figure.at(self._text, s, e, value=value, unit="%", value_base=value,
                              base_unit="%", kind="percent", approx=approx)
         arabic = g["num"] is not None
         number = g["num"] if arabic else g["cnum"]
@@ -98,7 +111,7 @@ class Recognizer:
         value = parse_number(number)
         factor = Decimal(spec.factor) * (MAGNITUDE[mag] if mag else 1)
         unit = (mag or "") + spec.unit
-        return Figure.at(self.text, s, e, value=value, unit=unit, value_base=value * factor,
+        return Figure.at(self._text, s, e, value=value, unit=unit, value_base=value * factor,
                          base_unit=spec.base, kind=spec.kind, approx=approx)
 
     def _approx(self, g: dict) -> str:
@@ -118,15 +131,15 @@ class Recognizer:
             return False
         if set(number) <= PLACE_ONLY - {"十"} and not g["pre"]:
             return False
-        if unit_end < len(self.scan) and self.scan[unit_end] in CN_DIGITS:
+        if unit_end < len(self._scan) and self._scan[unit_end] in CN_DIGITS:
             return False
-        if start > 0 and self.scan[start - 1] == "等":
+        if start > 0 and self._scan[start - 1] == "等":
             return False
         return True
 
     def _listed(self, start: int, number: str) -> bool:
         """镇、村两级: a count of a set is a figure when the set is listed right before it."""
-        m = self.p.rx["listed_set"].search(self.scan, max(0, start - 40), start)
+        m = self.p.rx["listed_set"].search(self._scan, max(0, start - 40), start)
         if not m:
             return False
         try:
@@ -140,8 +153,8 @@ class Recognizer:
             return False
         if g["pre"] or g["post"]:
             return True
-        clause_start = max(self.scan.rfind(c, 0, start) for c in "，。；：\n,;")
-        return bool(self.p.rx["duration"].search(self.scan, clause_start + 1, start))
+        clause_start = max(self._scan.rfind(c, 0, start) for c in "，。；：\n,;")
+        return bool(self.p.rx["duration"].search(self._scan, clause_start + 1, start))
 
     # -- 分别为 620.00、318.00和348.00万元 ------------------------------------------------
     def _respectively(self, fig: Figure) -> list[Figure]:
@@ -149,18 +162,18 @@ class Recognizer:
         if fig.kind == "count" and fig.value_base != fig.value_base.to_integral_value():
             return []
         window_start = max(0, fig.start - 200)
-        m = self.p.rx["bare_list"].search(self.scan, window_start, fig.start)
-        if not m or not _ends_at(self.p.rx["respectively"], self.scan, max(0, m.start() - 6), m.start()):
+        m = self.p.rx["bare_list"].search(self._scan, window_start, fig.start)
+        if not m or not _ends_at(self.p.rx["respectively"], self._scan, max(0, m.start() - 6), m.start()):
             return []
         factor = fig.value_base / fig.value if fig.value else None
         if factor is None:
             return []
         out = []
-        for n in self.p.rx["bare_number"].finditer(self.scan, m.start(), m.end()):
+        for n in self.p.rx["bare_number"].finditer(self._scan, m.start(), m.end()):
             if _overlaps(self._excluded, n.start(), n.end()):
                 return []
             value = parse_number(n.group())
-            out.append(Figure.at(self.text, n.start(), n.end(), value=value, unit=fig.unit,
+            out.append(Figure.at(self._text, n.start(), n.end(), value=value, unit=fig.unit,
                                  value_base=value * factor, base_unit=fig.base_unit, kind=fig.kind))
         return out
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 
-from ..core.numbers import MAGNITUDE, parse_number
+from ..core.numbers import MAGNITUDE, drop_zero_width, parse_number
 from ..core.model import Figure
 from ..core.patterns import Patterns
 from .structure import Cell, Layout, Table
@@ -68,7 +68,8 @@ class TableReader:
 
     # -- one table ------------------------------------------------------------------
     def _is_value(self, cell: Cell, by_cell) -> bool:
-        return (cell.start, cell.end) in by_cell or bool(self.p.rx["arabic"].fullmatch(self.scan[cell.start:cell.end]))
+        return (cell.start, cell.end) in by_cell or bool(self.p.rx["arabic"].fullmatch(
+            drop_zero_width(self.scan[cell.start:cell.end])))
 
     def _table(self, table: Table, by_cell) -> list[Figure]:
         default_unit = unit_of(self.p, table.caption) if table.caption else ""

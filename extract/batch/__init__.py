@@ -73,9 +73,11 @@ def run_batch(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
     load_patterns(folder)                      # a PatternError here, before any document
     settings = Settings(outdir=str(outdir), patterns=folder,
                         jieba_level=logging.getLogger("jieba").getEffectiveLevel(), **options)
-    found = discover(inputs)
+    found = discover(inputs, outdir)
     if found.ignored:
         log.info("ignored %d files that are not reports", found.ignored)
+    for folder_skipped in found.skipped_folders:
+        log.info("skipped %s: an output folder of jixiao, not reports", folder_skipped)
     summary = Summary(reports=[None] * len(found.files) if settings.collect else None)
     with lock(outdir):
         version = pipeline_version(folder, settings.max_bytes, settings.ocr)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,12 +103,29 @@ def plan(files: list[tuple[Path, str]], version: str, known: dict) -> list[Item]
     return items
 
 
+def _unwritable(outdir: Path, e: OSError) -> JixiaoError:
+    return JixiaoError(f"输出文件夹 {outdir} 无法写入：{e.strerror or e}（OUTDIR cannot be written: "
+                       f"nothing was read or changed, the earlier outputs are as they were）")
+
+
+def _probe(folder: Path) -> None:
+    """Write and remove a file in `folder`: a read-only folder or file system (even for root,
+    whom permissions do not stop) shows here, before any document is read."""
+    fd, tmp = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
+
+
 @contextmanager
 def lock(outdir: Path):
-    """One run at a time per output folder."""
+    """One run at a time per output folder, and one that can be written."""
     state = outdir / STATE
-    state.mkdir(parents=True, exist_ok=True)
-    with open(state / "lock", "w") as fh:
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        fh = open(state / "lock", "w")
+    except OSError as e:
+        raise _unwritable(outdir, e) from e
+    with fh:
         try:
             import fcntl
 
@@ -116,6 +134,11 @@ def lock(outdir: Path):
             pass
         except BlockingIOError as e:
             raise JixiaoError(f"another jixiao run is writing to {outdir}") from e
+        try:
+            _probe(outdir)
+            _probe(state)
+        except OSError as e:
+            raise _unwritable(outdir, e) from e
         yield
 
 

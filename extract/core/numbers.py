@@ -1,5 +1,7 @@
-"""Numbers as reports write them: the one-for-one normalisation that keeps offsets, and the
-parser from written numbers (Arabic with thousands separators, Chinese numerals) to Decimal."""
+"""Numbers as reports write them: the one-for-one normalisation that keeps offsets, the one
+step that changes length (dropping zero-width characters, with its map back to the original
+offsets), and the parser from written numbers (Arabic with thousands separators, Chinese
+numerals) to Decimal."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -25,6 +27,36 @@ def normalise(text: str) -> str:
     return text.translate(NORMALISE)
 
 
+# Invisible characters that editors and web pages leave inside words and numbers (1\u200b000万元).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_DROP_ZERO_WIDTH = str.maketrans(dict.fromkeys(ZERO_WIDTH))
+
+
+def drop_zero_width(s: str) -> str:
+    """A number's text without zero-width characters, to read it (never to index with)."""
+    return s.translate(_DROP_ZERO_WIDTH)
+
+
+def without_zero_width(text: str) -> tuple[str, list[int] | None]:
+    """`text` without its zero-width characters, and the offset in `text` of each character of
+    the result (one more entry: len(text)); (text, None) when there are none."""
+    if not any(c in text for c in ZERO_WIDTH):
+        return text, None
+    offsets = [i for i, c in enumerate(text) if c not in ZERO_WIDTH]
+    offsets.append(len(text))
+    return text.translate(_DROP_ZERO_WIDTH), offsets
+
+
+def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """A span [start, end) of without_zero_width's result as a span of the original text: the
+    zero-width characters inside it are inside the original span, those around it are not."""
+    if offsets is None:
+        return start, end
+    if end <= start:
+        return offsets[start], offsets[start]
+    return offsets[start], offsets[end - 1] + 1
+
+
 def _arabic(s: str) -> bool:
     """Digits with thousands in groups of three and one decimal point: the form the number
     patterns find (patterns/numbers.yaml `arabic`), checked again without a second regex."""
@@ -40,8 +72,10 @@ def _arabic(s: str) -> bool:
 def parse_number(s: str) -> Decimal:
     """'1,286.00' -> Decimal('1286.00'); '一百三十六' -> 136; '百' -> 100 (as in 近百场).
 
-    Anything that is not a number raises NotANumber, and nothing else.
+    Anything that is not a number raises NotANumber, and nothing else. Zero-width characters
+    are ignored ('1\u200b000' -> 1000).
     """
+    s = s.translate(_DROP_ZERO_WIDTH)
     if not s:
         raise NotANumber(s)
     if s[0] in _ARABIC_DIGITS:
