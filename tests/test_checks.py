@@ -234,6 +234,12 @@ def test_enumeration_count():
     assert statuses("共建成站点12个（含续建站点4个），覆盖全部村组。", "enumeration_count") == ["not_assessable"]
     assert statuses("共新建泵站3座（东区），已投入使用。", "enumeration_count") == ["not_assessable"]
     assert statuses("重点做好以下两个方面工作：一是强化预算。", "enumeration_count") == ["fail"]
+    # 等N个 sums up the list written before it; what follows is not that list.
+    summed = "设有综合科、财务科（挂审计办）、规划科等3个科室。下设站点（东区）。"
+    assert "fail" not in statuses(summed, "enumeration_count")
+    repeated = "全年收到资金共500.0万元，其中中央资金300.0万元；全年支出480.0万元，其中中央资金290.0万元。"
+    assert "fail" not in statuses(repeated, "conflicting_repeat")
+    assert "fail" in statuses(repeated.replace("；全年支出", "。\n\n全年支出").replace("290.0", "310.0"), "conflicting_repeat")
 
 
 # -- tense, targets, periods, headings -------------------------------------------------------------

@@ -37,7 +37,10 @@ def conflicting_repeat(ctx: Context) -> Iterator[CheckResult]:
         if len(figures) < 2:
             continue
         first = figures[0]
-        odd = [f for f in figures[1:] if not ctx.of(f).overlaps(ctx.of(first)) and _same_number_garbled(ctx, first, f)]
+        # One sentence does not state one quantity twice: two values under one name there are
+        # two breakdowns (收到…其中中央资金…；支出…其中中央资金…), not a repeat.
+        odd = [f for f in figures[1:] if not ctx.of(f).overlaps(ctx.of(first)) and _same_number_garbled(ctx, first, f)
+               and ctx.period(f.start) != ctx.period(first.start)]
         if not odd:
             yield ctx.result("conflicting_repeat", "pass", figures, name=name)
             continue
@@ -81,6 +84,8 @@ def enumeration_count(ctx: Context) -> Iterator[CheckResult]:
     for f in ctx.figures:
         if f.kind != "count" or f.table is not None or f.value > 20 or f.value < 2:
             continue
+        if ctx.rx["count_closes_list"].search(ctx.text, max(0, f.start - 2), f.start):
+            continue   # 甲、乙、丙等12个科室: the count sums up the list before it
         paren = ctx.rx["paren_list"].match(ctx.text, f.end + len(_noun_after(ctx, f.end)))
         if paren:
             listed = len(ctx.rx["list_separator"].split(paren.group(1)))
