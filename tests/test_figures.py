@@ -196,3 +196,22 @@ def test_figure_rejects_a_span_that_does_not_fit():
     with pytest.raises(TypeError):
         Figure(start=0, end=3, surface="12元", value=12.0, unit="元",
                value_base=Decimal(12), base_unit="元", kind="money")
+
+
+# -- real-prose layouts: spaces and line ends between number and unit --------------------
+@pytest.mark.parametrize("text,surface,base,unit", [
+    ("今年共发放宣传册 420 份。", "420 份", "420", "份"),
+    ("下达补助资金 1836.5 万元，", "1836.5 万元", "18365000", "万元"),
+    ("收回问卷 300 余份。", "300 余份", "300", "份"),
+    ("安排结余资金 0\n万元。", "0\n万元", "0", "万元"),
+    ("全年拨付 92.35 万\n元用于维修。", "92.35 万\n元", "923500", "万元"),
+])
+def test_gaps_inside_a_figure(text, surface, base, unit):
+    f = one(text)
+    assert (f.surface, f.value_base, f.unit) == (surface, Decimal(base), unit)
+    assert text[f.start:f.end] == surface
+
+
+def test_a_blank_line_or_a_wide_gap_separates_number_and_unit():
+    assert surfaces("编号 12\n\n万元预算") == []
+    assert surfaces("序号 7     人员") == []
