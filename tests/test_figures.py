@@ -215,3 +215,20 @@ def test_gaps_inside_a_figure(text, surface, base, unit):
 def test_a_blank_line_or_a_wide_gap_separates_number_and_unit():
     assert surfaces("编号 12\n\n万元预算") == []
     assert surfaces("序号 7     人员") == []
+
+
+# -- traditional script, read one character for one ---------------------------------------
+def test_traditional_script_reads_as_simplified_and_keeps_its_surface():
+    text = "本年度撥付維修資金36.8萬元，幫扶困難戶十二戶，添置車輛兩輛。"
+    figures = find_figures(text)
+    got = [(f.surface, f.value_base, f.unit) for f in figures]
+    assert got == [("36.8萬元", Decimal("368000"), "万元"), ("十二戶", Decimal("12"), "户"),
+                   ("兩輛", Decimal("2"), "辆")]
+    assert all(text[f.start:f.end] == f.surface for f in figures)
+
+
+def test_a_character_also_written_in_simplified_text_is_left_alone():
+    from extract.core.numbers import normalise
+    assert normalise("乾燥覆盖") == "乾燥覆盖"
+    assert normalise("萬戶類") == "万户类"
+    assert len(normalise("餘額１２萬")) == len("餘額１２萬")
