@@ -232,3 +232,8 @@ def test_a_character_also_written_in_simplified_text_is_left_alone():
     assert normalise("乾燥覆盖") == "乾燥覆盖"
     assert normalise("萬戶類") == "万户类"
     assert len(normalise("餘額１２萬")) == len("餘額１２萬")
+
+
+def test_an_ascii_comma_after_a_word_is_a_clause_break_not_a_thousands_separator():
+    assert surfaces("辖区有8个自然村,2个社区,1,250户。") == ["8个", "2个", "1,250户"]
+    assert surfaces("编号12,345号") == []
