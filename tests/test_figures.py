@@ -237,3 +237,24 @@ def test_a_character_also_written_in_simplified_text_is_left_alone():
 def test_an_ascii_comma_after_a_word_is_a_clause_break_not_a_thousands_separator():
     assert surfaces("辖区有8个自然村,2个社区,1,250户。") == ["8个", "2个", "1,250户"]
     assert surfaces("编号12,345号") == []
+
+
+# -- more units and measure words of real prose -------------------------------------------
+@pytest.mark.parametrize("text,surface,base,base_unit,kind", [
+    ("完成坡面治理16.5hm²。", "16.5hm²", "165000", "平方米", "area"),
+    ("新增水保林8.2hm,其中经果林3hm。", "8.2hm", "82000", "平方米", "area"),
+    ("年拦蓄泥沙2.4万t;", "2.4万t", "24000", "吨", "other"),
+    ("孕产妇死亡率0.5‰。", "0.5‰", "0.05", "%", "percent"),
+    ("加固堤防 3 段。", "3 段", "3", "段", "count"),
+    ("全年接种4,600剂次。", "4,600剂次", "4600", "剂次", "count"),
+    ("补助分为两类。", "两类", "2", "类", "count"),
+    ("调度直升机2架。", "2架", "2", "架", "count"),
+])
+def test_more_units(text, surface, base, base_unit, kind):
+    f = find_figures(text)[0]
+    assert (f.surface, f.value_base, f.base_unit, f.kind) == (surface, Decimal(base), base_unit, kind)
+
+
+def test_measure_words_that_begin_a_longer_word_are_not_units():
+    assert surfaces("修建2道路口标志") == []
+    assert surfaces("分3段落撰写") == []

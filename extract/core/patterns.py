@@ -13,6 +13,8 @@ examples, an undefined or circular `{reference}`, a regex that does not compile.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import os
 import sys
 from dataclasses import dataclass
@@ -47,7 +49,7 @@ class UnitSpec:
     unit: str
     kind: str
     base: str
-    factor: int
+    factor: Decimal
     numerals: str = "any"      # "arabic": Chinese numerals never take this unit
     needs: str = ""            # "listed" | "duration" | ""
 
@@ -178,7 +180,7 @@ def _units(data: dict) -> tuple[dict[str, UnitSpec], str]:
         if e.get("needs", "") not in ("", "listed", "duration"):
             raise PatternError("units.yaml", unit, "needs must be listed or duration")
         spec = UnitSpec(unit=unit, kind=e["kind"], base=str(e.get("base", unit)),
-                        factor=int(e.get("factor", 1)), numerals=e.get("numerals", "any"),
+                        factor=Decimal(str(e.get("factor", 1))), numerals=e.get("numerals", "any"),
                         needs=e.get("needs", ""))
         guard = ""
         if "not_before" in e:
