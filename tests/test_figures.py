@@ -258,3 +258,10 @@ def test_more_units(text, surface, base, base_unit, kind):
 def test_measure_words_that_begin_a_longer_word_are_not_units():
     assert surfaces("修建2道路口标志") == []
     assert surfaces("分3段落撰写") == []
+
+
+def test_wan_without_a_unit_is_money_next_to_a_money_word():
+    assert [(f.surface, f.value_base, f.kind) for f in find_figures("下达维修资金6.4万,执行数6.4万。")] == [
+        ("6.4万", Decimal("64000"), "money"), ("6.4万", Decimal("64000"), "money")]
+    assert surfaces("将4.5万补助资金发放到户。") == ["4.5万"]
+    assert surfaces("全镇常住人口2.3万,外出务工较多。") == []

@@ -62,7 +62,24 @@ class Recognizer:
                 continue
             out.extend(self._respectively(fig))
             out.append(fig)
-        return out
+        return self._wan_money(out)
+
+    def _wan_money(self, found: list[Figure]) -> list[Figure]:
+        """资金8.5万: a number + 万 next to a money word, where no other figure stands."""
+        extra = []
+        for m in self.p.rx["wan_money"].finditer(self.scan):
+            s, e = m.span()
+            if _overlaps(self._excluded, s, e) or any(f.start < e and s < f.end for f in found):
+                continue
+            try:
+                value = parse_number(m.group("num"))
+            except NotANumber:
+                continue
+            pre = m.group("pre")
+            approx = self.p.qualifiers["prefix"][pre] if pre else "exact"
+            extra.append(Figure.at(self.text, s, e, value=value, unit="万元", value_base=value * 10000,
+                                   base_unit="元", kind="money", approx=approx))
+        return sorted(found + extra, key=lambda f: f.start) if extra else found
 
     # -- one match ---------------------------------------------------------------
     def _figure(self, m: regex.Match) -> Figure | None:
