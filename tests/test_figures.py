@@ -265,3 +265,8 @@ def test_wan_without_a_unit_is_money_next_to_a_money_word():
         ("6.4万", Decimal("64000"), "money"), ("6.4万", Decimal("64000"), "money")]
     assert surfaces("将4.5万补助资金发放到户。") == ["4.5万"]
     assert surfaces("全镇常住人口2.3万,外出务工较多。") == []
+
+
+def test_counts_of_one_only_with_measure_words_that_count_objects():
+    assert [(f.surface, f.value_base) for f in find_figures("为卫生院配备一辆转运车。")] == [("一辆", Decimal("1"))]
+    assert surfaces("成立一个专班，落实一家一户帮扶。") == []

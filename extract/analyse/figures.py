@@ -131,7 +131,7 @@ class Recognizer:
         """Chinese numerals count things only in their plain use: not 一个专班, 五个一, 等七个."""
         if spec.numerals == "arabic":
             return False
-        if number == "一" and not mag:
+        if number == "一" and not mag and not (spec.counts_one and self._one_counts(unit_end)):
             return False
         if set(number) <= PLACE_ONLY - {"十"} and not g["pre"]:
             return False
@@ -140,6 +140,11 @@ class Recognizer:
         if start > 0 and self.scan[start - 1] == "等":
             return False
         return True
+
+    def _one_counts(self, unit_end: int) -> bool:
+        """一辆, 一家企业: a count of one, unless a set phrase repeats the numeral (一家一户)."""
+        after = self.scan[unit_end:unit_end + 2]
+        return not (after[:1] in CN_DIGITS or after[:1] == "人")
 
     def _listed(self, start: int, number: str) -> bool:
         """镇、村两级: a count of a set is a figure when the set is listed right before it."""
