@@ -270,3 +270,8 @@ def test_wan_without_a_unit_is_money_next_to_a_money_word():
 def test_counts_of_one_only_with_measure_words_that_count_objects():
     assert [(f.surface, f.value_base) for f in find_figures("为卫生院配备一辆转运车。")] == [("一辆", Decimal("1"))]
     assert surfaces("成立一个专班，落实一家一户帮扶。") == []
+
+
+def test_offices_numbered_under_one_head_are_names():
+    assert surfaces("内设稽查一处、稽查二处和法规一处、法规二处。") == []
+    assert surfaces("整修边沟两处、涵洞三处。") == ["两处", "三处"]
