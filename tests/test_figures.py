@@ -226,3 +226,82 @@ def test_a_zero_width_character_inside_a_table_cell_is_ignored():
     assert [(f.surface, f.value, f.unit) for f in cells] == [
         ("1\u200b200.00", Decimal("1200.00"), "万元"), ("1,100.00", Decimal("1100.00"), "万元")]
     assert all(text[f.start:f.end] == f.surface for f in cells)
+
+
+# -- real-prose layouts: spaces and line ends between number and unit --------------------
+@pytest.mark.parametrize("text,surface,base,unit", [
+    ("今年共发放宣传册 420 份。", "420 份", "420", "份"),
+    ("下达补助资金 1836.5 万元，", "1836.5 万元", "18365000", "万元"),
+    ("收回问卷 300 余份。", "300 余份", "300", "份"),
+    ("安排结余资金 0\n万元。", "0\n万元", "0", "万元"),
+    ("全年拨付 92.35 万\n元用于维修。", "92.35 万\n元", "923500", "万元"),
+])
+def test_gaps_inside_a_figure(text, surface, base, unit):
+    f = one(text)
+    assert (f.surface, f.value_base, f.unit) == (surface, Decimal(base), unit)
+    assert text[f.start:f.end] == surface
+
+
+def test_a_blank_line_or_a_wide_gap_separates_number_and_unit():
+    assert surfaces("编号 12\n\n万元预算") == []
+    assert surfaces("序号 7     人员") == []
+
+
+# -- traditional script, read one character for one ---------------------------------------
+def test_traditional_script_reads_as_simplified_and_keeps_its_surface():
+    text = "本年度撥付維修資金36.8萬元，幫扶困難戶十二戶，添置車輛兩輛。"
+    figures = find_figures(text)
+    got = [(f.surface, f.value_base, f.unit) for f in figures]
+    assert got == [("36.8萬元", Decimal("368000"), "万元"), ("十二戶", Decimal("12"), "户"),
+                   ("兩輛", Decimal("2"), "辆")]
+    assert all(text[f.start:f.end] == f.surface for f in figures)
+
+
+def test_a_character_also_written_in_simplified_text_is_left_alone():
+    from extract.core.numbers import normalise
+    assert normalise("乾燥覆盖") == "乾燥覆盖"
+    assert normalise("萬戶類") == "万户类"
+    assert len(normalise("餘額１２萬")) == len("餘額１２萬")
+
+
+def test_an_ascii_comma_after_a_word_is_a_clause_break_not_a_thousands_separator():
+    assert surfaces("辖区有8个自然村,2个社区,1,250户。") == ["8个", "2个", "1,250户"]
+    assert surfaces("编号12,345号") == []
+
+
+# -- more units and measure words of real prose -------------------------------------------
+@pytest.mark.parametrize("text,surface,base,base_unit,kind", [
+    ("完成坡面治理16.5hm²。", "16.5hm²", "165000", "平方米", "area"),
+    ("新增水保林8.2hm,其中经果林3hm。", "8.2hm", "82000", "平方米", "area"),
+    ("年拦蓄泥沙2.4万t;", "2.4万t", "24000", "吨", "other"),
+    ("孕产妇死亡率0.5‰。", "0.5‰", "0.05", "%", "percent"),
+    ("加固堤防 3 段。", "3 段", "3", "段", "count"),
+    ("全年接种4,600剂次。", "4,600剂次", "4600", "剂次", "count"),
+    ("补助分为两类。", "两类", "2", "类", "count"),
+    ("调度直升机2架。", "2架", "2", "架", "count"),
+])
+def test_more_units(text, surface, base, base_unit, kind):
+    f = find_figures(text)[0]
+    assert (f.surface, f.value_base, f.base_unit, f.kind) == (surface, Decimal(base), base_unit, kind)
+
+
+def test_measure_words_that_begin_a_longer_word_are_not_units():
+    assert surfaces("修建2道路口标志") == []
+    assert surfaces("分3段落撰写") == []
+
+
+def test_wan_without_a_unit_is_money_next_to_a_money_word():
+    assert [(f.surface, f.value_base, f.kind) for f in find_figures("下达维修资金6.4万,执行数6.4万。")] == [
+        ("6.4万", Decimal("64000"), "money"), ("6.4万", Decimal("64000"), "money")]
+    assert surfaces("将4.5万补助资金发放到户。") == ["4.5万"]
+    assert surfaces("全镇常住人口2.3万,外出务工较多。") == []
+
+
+def test_counts_of_one_only_with_measure_words_that_count_objects():
+    assert [(f.surface, f.value_base) for f in find_figures("为卫生院配备一辆转运车。")] == [("一辆", Decimal("1"))]
+    assert surfaces("成立一个专班，落实一家一户帮扶。") == []
+
+
+def test_offices_numbered_under_one_head_are_names():
+    assert surfaces("内设稽查一处、稽查二处和法规一处、法规二处。") == []
+    assert surfaces("整修边沟两处、涵洞三处。") == ["两处", "三处"]

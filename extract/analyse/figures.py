@@ -69,6 +69,7 @@ class Recognizer:
                 continue
             out.extend(self._respectively(fig))
             out.append(fig)
+        out = self._wan_money(out)
         if self._offsets is None:
             return out
         return [self._original(f) for f in out]
@@ -76,6 +77,23 @@ class Recognizer:
     def _original(self, fig: Figure) -> Figure:
         start, end = original_span(self._offsets, fig.start, fig.end)
         return replace(fig, start=start, end=end, surface=self.text[start:end])
+
+    def _wan_money(self, found: list[Figure]) -> list[Figure]:
+        """资金8.5万: a number + 万 next to a money word, where no other figure stands."""
+        extra = []
+        for m in self.p.rx["wan_money"].finditer(self._scan):
+            s, e = m.span()
+            if _overlaps(self._excluded, s, e) or any(f.start < e and s < f.end for f in found):
+                continue
+            try:
+                value = parse_number(m.group("num"))
+            except NotANumber:
+                continue
+            pre = m.group("pre")
+            approx = self.p.qualifiers["prefix"][pre] if pre else "exact"
+            extra.append(Figure.at(self._text, s, e, value=value, unit="万元", value_base=value * 10000,
+                                   base_unit="元", kind="money", approx=approx))
+        return sorted(found + extra, key=lambda f: f.start) if extra else found
 
     # -- one match ---------------------------------------------------------------
     def _figure(self, m: regex.Match) -> Figure | None:
@@ -127,7 +145,7 @@ class Recognizer:
         """Chinese numerals count things only in their plain use: not 一个专班, 五个一, 等七个."""
         if spec.numerals == "arabic":
             return False
-        if number == "一" and not mag:
+        if number == "一" and not mag and not (spec.counts_one and self._one_counts(unit_end)):
             return False
         if set(number) <= PLACE_ONLY - {"十"} and not g["pre"]:
             return False
@@ -136,6 +154,11 @@ class Recognizer:
         if start > 0 and self._scan[start - 1] == "等":
             return False
         return True
+
+    def _one_counts(self, unit_end: int) -> bool:
+        """一辆, 一家企业: a count of one, unless a set phrase repeats the numeral (一家一户)."""
+        after = self._scan[unit_end:unit_end + 2]
+        return not (after[:1] in CN_DIGITS or after[:1] == "人")
 
     def _listed(self, start: int, number: str) -> bool:
         """镇、村两级: a count of a set is a figure when the set is listed right before it."""

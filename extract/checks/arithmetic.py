@@ -26,7 +26,7 @@ def _written_factor(ctx: Context, unit: str) -> Decimal:
     """How many base units one written unit is (万元 → 10⁴): a magnitude, then the unit's factor."""
     magnitude = MAGNITUDE[unit[0]] if len(unit) > 1 and unit[0] in MAGNITUDE else 1
     spec = ctx.patterns.units.get(unit[1:] if magnitude != 1 else unit)
-    return Decimal(magnitude * (spec.factor if spec else 1))
+    return Decimal(magnitude) * Decimal(spec.factor if spec else 1)
 
 
 def _unit(ctx: Context, f: Figure, iv: Interval) -> str:

