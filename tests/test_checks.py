@@ -89,6 +89,13 @@ def test_two_breakdowns_in_one_sentence_are_two_relations():
     assert len(bad) == 1 and bad[0].message.startswith("支出1595.59万元"), [b.message for b in bad]
 
 
+def test_a_list_opened_in_brackets_ends_at_the_closing_bracket():
+    text = ("3月下达补助资金42.5万元（其中：中央补助资金30万元，省级补助资金12.5万元），"
+            "9月下达补助资金160.3万元。")
+    assert statuses(text, "sum_mismatch") == ["pass"]
+    assert statuses(text.replace("12.5万元）", "14.5万元）"), "sum_mismatch") == ["fail"]
+
+
 def test_a_total_of_zero_is_compared_in_its_own_unit():
     # 0万元 carries no ratio of base to written value; its parts are said in 万元 all the same.
     bad = fails("项目资金合计0万元，其中：市级资金120000元，区级资金35000元。", "sum_mismatch")

@@ -61,7 +61,23 @@ def _parts_region(ctx: Context, t: Figure) -> tuple[int, int, bool] | None:
                if f.kind == t.kind and f.base_unit == t.base_unit and f.role not in CHANGE_ROLES]
     if between:
         return None
-    return m.end(), p_end, m.group().startswith("分别")
+    return m.end(), _bracket_close(ctx.text, t.end, m.start(), m.end(), p_end), m.group().startswith("分别")
+
+
+def _bracket_close(text: str, after_total: int, cue: int, start: int, end: int) -> int:
+    """A list opened inside brackets (57.5万元（其中：…）) ends at the closing bracket."""
+    gap = text[after_total:cue]
+    if gap.count("（") + gap.count("(") <= gap.count("）") + gap.count(")"):
+        return end
+    depth = 1
+    for i in range(start, end):
+        if text[i] in "（(":
+            depth += 1
+        elif text[i] in "）)":
+            depth -= 1
+            if depth == 0:
+                return i
+    return end
 
 
 def _breakdowns(ctx: Context, t: Figure, start: int, end: int):
