@@ -140,5 +140,5 @@ def unit_slip(stated: Interval, expected: Interval) -> bool:
     return False
 
 
-from . import arithmetic, consistency, identity  # noqa: E402,F401  (registers the checks)
+from . import arithmetic, scores, consistency, identity  # noqa: E402,F401  (registers the checks)
 from .across_years import across_years  # noqa: E402,F401  (the check across documents)
