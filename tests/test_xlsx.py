@@ -17,7 +17,7 @@ from extract.review.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
-TABLES = ["documents", "figures", "checks", "flags", "panel", "panel_sources"]
+TABLES = ["documents", "figures", "checks", "flags", "panel", "panel_sources", "indicators"]
 
 
 def test_run_xlsx_writes_every_table_typed_and_formula_safe(tmp_path):

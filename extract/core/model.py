@@ -218,6 +218,41 @@ class Grid:
 
 
 @dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One row of a self-evaluation form (自评表): a funds row or a performance indicator.
+
+    Cells are kept as written (`target`, `actual`, `weight`, `score` …) beside what was parsed
+    from them, so a reviewer sees the form's own text and a check its numbers. `unreadable`
+    names the cells whose digits were fused with a neighbour's and were left unread."""
+
+    row_id: str
+    doc_id: str
+    form: int
+    row_type: str                    # funds | indicator
+    level1: str = ""
+    level2: str = ""
+    level3: str = ""
+    target: str = ""
+    comparator: str = ""
+    target_value: Decimal | None = None
+    target_unit: str = ""
+    actual: str = ""
+    actual_value: Decimal | None = None
+    actual_unit: str = ""
+    initial_budget: str = ""
+    rate: str = ""
+    weight: str = ""
+    score: str = ""
+    reason: str = ""
+    met: str = "unknown"             # yes | no | unknown
+    page: int | None = None
+    start: int = 0
+    end: int = 0
+    unreadable: str = ""
+    figure_ids: tuple[str, ...] = ()  # the figures its cells state
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything the pipeline learns from one document."""
 
@@ -229,6 +264,7 @@ class Analysis:
     sources: tuple[PanelSource, ...]
     grids: tuple[Grid, ...]
     report_id: str = ""      # the report's identity, shared by its renderings (checks/identity.py)
+    indicators: tuple[IndicatorRow, ...] = ()   # the rows of its self-evaluation forms
 
     @property
     def flags(self) -> tuple[CheckResult, ...]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from .interval import Interval, fmt, parse_bound
-from .model import CheckResult, Figure, Grid, Metadata, PanelRow, PanelSource
+from .model import CheckResult, Figure, Grid, IndicatorRow, Metadata, PanelRow, PanelSource
 
 DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "pages",
                     "figures", "flags", "seconds", "encoding", "unit", "year", "report_type",
@@ -35,15 +35,21 @@ PANEL_INDICATORS = ("收入合计", "财政拨款收入", "一般公共预算财
                     "公务接待费", "三公经费上年数", "自评得分", "满意度")
 PANEL_COLUMNS = ("doc_id", *METADATA_COLUMNS, *PANEL_INDICATORS)
 SOURCE_COLUMNS = ("doc_id", "indicator", "figure_id", "basis", "value", "unit", "lo", "hi")
+INDICATOR_COLUMNS = ("row_id", "doc_id", "form", "row_type", "level1", "level2", "level3", "target",
+                     "comparator", "target_value", "target_unit", "actual", "actual_value",
+                     "actual_unit", "initial_budget", "rate", "weight", "score", "reason", "met",
+                     "page", "start", "end", "unreadable", "figure_ids")
 
 # Every table a run writes, in the order it writes them (documents.csv last: it is the index).
 TABLES = {"figures": FIGURE_COLUMNS, "checks": CHECK_COLUMNS, "flags": FLAG_COLUMNS,
-          "panel": PANEL_COLUMNS, "panel_sources": SOURCE_COLUMNS, "documents": DOCUMENT_COLUMNS}
+          "panel": PANEL_COLUMNS, "panel_sources": SOURCE_COLUMNS, "indicators": INDICATOR_COLUMNS,
+          "documents": DOCUMENT_COLUMNS}
 
 # Columns that hold numbers; every other column is text and is guarded against formulas.
 NUMERIC_COLUMNS = frozenset({"start", "end", "page", "table", "row", "col", "value", "value_base",
                              "confidence", "chars", "pages", "figures", "flags", "seconds", "year",
-                             "lo", "hi", "ocr_confidence", *PANEL_INDICATORS})
+                             "lo", "hi", "ocr_confidence", "form", "target_value", "actual_value",
+                             *PANEL_INDICATORS})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -143,6 +149,14 @@ def source_row(s: PanelSource) -> dict:
             "lo": fmt(s.interval.lo), "hi": fmt(s.interval.hi)}
 
 
+def indicator_row(r: IndicatorRow) -> dict:
+    out = {}
+    for c in INDICATOR_COLUMNS:
+        v = getattr(r, c)
+        out[c] = " ".join(v) if isinstance(v, tuple) else cell(v, c)
+    return out
+
+
 def page_ranges(pages) -> str:
     """1-based page numbers as `1-3,5` (the OCR pages of documents.csv)."""
     runs: list[list[int]] = []
@@ -186,12 +200,13 @@ def tables(report) -> dict[str, list[dict]]:
     a = report.analysis
     if a is None:
         return {"figures": [], "checks": [], "flags": [], "panel": [], "panel_sources": [],
-                "documents": [document_row(report)]}
+                "indicators": [], "documents": [document_row(report)]}
     return {"figures": [figure_row(f) for f in a.figures],
             "checks": [check_row(c) for c in a.checks],
             "flags": [flag_row(c) for c in a.flags],
             "panel": [panel_row(a.panel)],
             "panel_sources": [source_row(s) for s in a.sources],
+            "indicators": [indicator_row(r) for r in a.indicators],
             "documents": [document_row(report)]}
 
 
