@@ -1,7 +1,8 @@
 """The yardstick: score an output folder of `jixiao run` against the gold annotations.
 
 Each rendering is scored on its own text as written to OUTDIR/text/<doc_id>.txt; the rules are
-those of docs/figures.md ("Gold annotations"). `evaluate` writes OUTDIR/eval.json.
+those of docs/figures.md ("Gold annotations"). The rows of forms in OUTDIR/indicators.csv are
+scored against the gold `indicator_rows` (forms.py). `evaluate` writes OUTDIR/eval.json.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from ..core.errors import JixiaoError
 from ..outputs.csvio import read_rows
 from ..outputs.files import write_text
+from .forms import COLUMNS as _INDICATOR_COLUMNS, forms_totals, score_forms
 from .gold import doc_name, load_gold
 from .panel import panel_totals, score_panel
 from .report import format_report
@@ -53,6 +55,16 @@ def _flag_rows(out: Path) -> list[dict] | None:
     return None
 
 
+def _indicator_rows(path: Path) -> dict[str, list[dict]] | None:
+    """doc_id -> its rows of indicators.csv, in file order; None when the run wrote none."""
+    if not path.exists():
+        return None
+    by_doc: dict[str, list[dict]] = {}
+    for row in read_rows(path, require=_INDICATOR_COLUMNS):
+        by_doc.setdefault(row["doc_id"], []).append(row)
+    return by_doc
+
+
 def evaluate(gold_dir, outdir) -> dict:
     """Score OUTDIR against GOLD_DIR, write OUTDIR/eval.json and return the same plain dict."""
     gold, out = load_gold(gold_dir), Path(outdir)
@@ -61,6 +73,7 @@ def evaluate(gold_dir, outdir) -> dict:
     flag_rows = _flag_rows(out)
     panel_path = out / "panel.csv"
     panel_rows = {r["doc_id"]: r for r in read_rows(panel_path, require=("doc_id",))} if panel_path.exists() else None
+    indicator_rows = _indicator_rows(out / "indicators.csv")
 
     docs, not_scored, seen, kinds, checks = {}, [], set(), {}, {}
     for d in sorted(documents, key=lambda d: d["doc_id"]):
@@ -84,6 +97,8 @@ def evaluate(gold_dir, outdir) -> dict:
                                "spurious": scored["spurious"]}
         if panel_rows is not None and ("panel" in gold[name] or "document" in gold[name]):
             result["panel"] = score_panel(gold[name], text, panel_rows.get(doc_id))
+        if indicator_rows is not None and "indicator_rows" in gold[name]:
+            result["indicators"] = score_forms(gold[name]["indicator_rows"], indicator_rows.get(doc_id, []))
         docs[doc_id] = result
 
     report = {
@@ -98,6 +113,8 @@ def evaluate(gold_dir, outdir) -> dict:
                   else {"assessed": False, "reason": "no flags.csv in the output folder"}),
         "panel": panel_totals([d["panel"] for d in docs.values() if "panel" in d]),
     }
+    if indicator_rows is not None:  # no indicators.csv, no block
+        report["indicators"] = forms_totals([d["indicators"] for d in docs.values() if "indicators" in d])
     write_text(out / "eval.json", json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     return report
 
@@ -108,6 +125,7 @@ def _totals(docs: list[dict]) -> dict:
         return sum((d[sub] if sub else d)[key] for d in docs)
     right, matched = s("right", "indicator"), s("matched", "indicator")
     return {"documents": len(docs), "gold": s("gold"), "figures": s("figures"),
+            "skipped": sum(len(d["skipped"]) for d in docs),
             **ratios(s("tp"), s("fp"), s("fn")),
             "detection": ratios(s("tp", "detection"), s("fp", "detection"), s("fn", "detection")),
             "indicator": {"right": right, "matched": matched,

@@ -16,6 +16,7 @@ Span = tuple[int, int]
 _PREFIX_FACTORS = (("亿", Decimal(10) ** 8), ("万", Decimal(10) ** 4))
 _UNIT_FACTORS = {"公里": Decimal(1000), "千米": Decimal(1000)}
 _FIGURE_KEYS = ("surface", "nth", "value", "kind")
+_CELL_TYPES = (str, int, float, type(None))
 
 def load_gold(gold_dir) -> dict[str, dict]:
     """NAME -> parsed gold, from `gold_dir/*.json` or `gold_dir/gold/*.json`; malformed -> GoldError."""
@@ -57,6 +58,22 @@ def _check_gold(path: Path, data) -> None:
             raise GoldError(f"{where}: needs a 'check' and a 'figures' list")
         for ref in flag.get("figures", []):
             _check_ref(where, ref)
+    spans = data.get("skip_spans", [])
+    for i, ref in enumerate(spans if isinstance(spans, list) else [None]):
+        _check_ref(f"{path}: skip_spans[{i}]", ref)
+    _check_rows(path, data.get("indicator_rows", []))
+
+
+def _check_rows(path: Path, rows) -> None:
+    """indicator_rows: dicts with a row_type funds|indicator and a level3; cells text, a number or null."""
+    for i, row in enumerate(rows if isinstance(rows, list) else [None]):
+        ok = isinstance(row, dict) and row.get("row_type") in ("funds", "indicator") \
+            and isinstance(row.get("level3"), str) \
+            and all(isinstance(row.get(c), _CELL_TYPES) and not isinstance(row.get(c), bool)
+                    for c in ("target", "actual", "weight", "score"))
+        if not ok:
+            raise GoldError(f"{path}: indicator_rows[{i}]: needs row_type funds|indicator, a level3, "
+                            "and text, number or null cells")
 
 
 def _check_ref(where: str, ref) -> None:

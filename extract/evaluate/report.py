@@ -1,11 +1,40 @@
-"""`jixiao eval`'s printed table: one aligned line per document, per kind and for the total."""
+"""`jixiao eval`'s printed tables: one aligned line per document, per kind and for the total;
+then, when the run wrote indicators.csv, one per document with forms and their total."""
 from __future__ import annotations
 
 import unicodedata
 
+from .forms import CELLS
+
 def _width(s: str) -> int:
     """Terminal columns: a Chinese character in a doc_id takes two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _aligned(table: list[list[str]]) -> list[str]:
+    """The first column left-aligned, the others right-aligned, in terminal columns."""
+    widths = [max(_width(row[c]) for row in table if c < len(row)) for c in range(len(table[0]))]
+    return ["  ".join(cell + " " * (w - _width(cell)) if c == 0 else cell.rjust(w)
+                      for c, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in table]
+
+
+def _indicator_lines(report: dict, r) -> list[str]:
+    """Rows of forms: gold and predicted rows, row P/R/F1, each cell's accuracy over matched rows;
+    then the cells over all gold rows, where a missed row's cells count as wrong."""
+    def line(label, m):
+        return [label, str(m["gold_rows"]), str(m["predicted_rows"]), r(m["precision"]), r(m["recall"]),
+                r(m["f1"]), *(r(m["cells"][c]["accuracy"]) for c in CELLS)]
+
+    table = [["forms", "gold", "pred", "P", "R", "F1", *CELLS]]
+    table += [line(doc_id, d["indicators"]) for doc_id, d in report["documents"].items() if "indicators" in d]
+    t = report["indicators"]
+    table.append(line("TOTAL", t))
+    cells = t["cells"]
+    return [*_aligned(table),
+            "indicator cells over all gold rows: "
+            + "  ".join(f"{c} {cells[c]['right']}/{cells[c]['gold_all']} ({r(cells[c]['accuracy_all'])})"
+                        for c in CELLS)
+            + f"; {t['ignored_funds']} funds rows not in the gold ignored"]
 
 
 def format_report(report: dict) -> str:
@@ -26,9 +55,7 @@ def format_report(report: dict) -> str:
         table.append(line(f"  kind {kind}", k["gold"], k["predicted"], k))
     t = report["totals"]
     table.append(line("TOTAL", t["gold"], t["figures"], t, quality(t)))
-    widths = [max(_width(row[c]) for row in table if c < len(row)) for c in range(len(table[0]))]
-    lines = ["  ".join(cell + " " * (w - _width(cell)) if c == 0 else cell.rjust(w)
-                       for c, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in table]
+    lines = _aligned(table)
     f = report["flags"]
     lines.append(f"flags: gold {f['gold']}  predicted {f['predicted']}  P {r(f['precision'])}  "
                  f"R {r(f['recall'])}  F1 {r(f['f1'])}" if f["assessed"]
@@ -37,6 +64,8 @@ def format_report(report: dict) -> str:
     if pnl.get("assessed"):
         lines.append(f"panel: cells {pnl['cells_right']}/{pnl['cells_gold']} right ({r(pnl['cell_accuracy'])}), "
                      f"{pnl['extra_cells']} filled where the gold is empty; metadata {r(pnl['metadata_accuracy'])}")
+    if "indicators" in report:
+        lines += _indicator_lines(report, r)
     lines += [f"not scored: {d['doc_id']} ({d['status']}{': ' + d['error'] if d['error'] else ''})"
               for d in report["not_scored"]]
     if report["missing"]:

@@ -96,10 +96,17 @@ def _brief(f: dict) -> dict:
 
 
 def score_document(gold: dict, text: str, rows: list[dict]) -> dict:
-    """Score one rendering: its predicted rows (int start/end, Decimal value_base) against gold."""
+    """Score one rendering: its predicted rows (int start/end, Decimal value_base) against gold.
+
+    Predictions overlapping a gold skip span are left out (listed as `skipped`), and so are the
+    gold figures there."""
+    skips = skip_spans(gold, text)
     golds = [{**f, "span": locate(text, f["surface"], f["nth"]), "value_base": gold_value_base(f)}
              for f in gold["figures"]]
+    golds = [g for g in golds if not (g["span"] and _skipped(g["span"], skips))]
     preds = [{**r, "span": (r["start"], r["end"])} for r in rows]
+    skipped = [p for p in preds if _skipped(p["span"], skips)]
+    preds = [p for p in preds if not _skipped(p["span"], skips)]
     pairs, detected = match(golds, preds, _same_figure), match(golds, preds, lambda g, p: True)
     g_hit, p_hit, det_of = {i for i, _ in pairs}, {j for _, j in pairs}, dict(detected)
     misses = [{"surface": golds[i]["surface"], "nth": golds[i]["nth"],
@@ -133,7 +140,19 @@ def score_document(gold: dict, text: str, rows: list[dict]) -> dict:
         "false_positives": [{**_brief(p), "start": p["start"], "indicator": p.get("indicator", "")}
                             for j, p in enumerate(preds) if j not in p_hit],
         "indicator_misses": misses,
+        "skipped": [{**_brief(p), "start": p["start"]} for p in skipped],
     }
+
+
+def skip_spans(gold: dict, text: str) -> list[Span]:
+    """The located gold `skip_spans` ([surface, nth], nth 1-based as for figures): runs that
+    cannot be read (fused cells, masked amounts, site chrome)."""
+    return [s for s in (locate(text, *ref) for ref in gold.get("skip_spans") or []) if s]
+
+
+def _skipped(span: Span, skips: list[Span]) -> bool:
+    """A figure overlapping a skip span counts neither way: not right, not false, not expected."""
+    return any(_overlap(span, s) > 0 for s in skips)
 
 
 # ---------------------------------------------------------------- flags (hook)
