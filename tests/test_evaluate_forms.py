@@ -103,6 +103,10 @@ def test_matching_is_one_to_one_exact_before_contained():
     pred = [prow("完好率"), prow("设备完好率（%）")]
     assert match_rows(gold, pred) == [(0, 1), (1, 0)]
     assert match_rows([grow("设备完好率")], [prow("设备完好率", row_type="funds")]) == []
+    unlabelled = grow("", "80", "76", row_type="funds")
+    assert match_rows([unlabelled], [prow("其中：当年财政拨款", row_type="funds"), prow("", row_type="funds")]) \
+        == [(0, 1)]
+    assert match_rows([grow("培训人次")], [prow("")]) == []
 
 
 # ---------------------------------------------------------------- rows and cells scored
@@ -198,6 +202,7 @@ def test_gold_without_indicator_rows_is_not_scored_for_them(tmp_path):
     report = evaluate(*write_case(tmp_path, None, [P_FUNDS]))
     assert "indicators" not in report["documents"][DOC]
     assert report["indicators"]["documents"] == 0 and report["indicators"]["precision"] is None
+    assert "forms: no scored document has gold indicator_rows" in format_report(report)
 
 
 def test_malformed_indicator_rows_are_a_gold_error(tmp_path):

@@ -25,9 +25,11 @@ def _indicator_lines(report: dict, r) -> list[str]:
         return [label, str(m["gold_rows"]), str(m["predicted_rows"]), r(m["precision"]), r(m["recall"]),
                 r(m["f1"]), *(r(m["cells"][c]["accuracy"]) for c in CELLS)]
 
+    t = report["indicators"]
+    if not t["documents"]:
+        return ["forms: no scored document has gold indicator_rows"]
     table = [["forms", "gold", "pred", "P", "R", "F1", *CELLS]]
     table += [line(doc_id, d["indicators"]) for doc_id, d in report["documents"].items() if "indicators" in d]
-    t = report["indicators"]
     table.append(line("TOTAL", t))
     cells = t["cells"]
     return [*_aligned(table),
