@@ -78,8 +78,9 @@ def match_rows(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
     """One-to-one (gold index, pred index) pairs of the same row_type.
 
     Exact names pair first (an empty name only with an empty one); then names one of which
-    contains the other, longest contained name first. Within each, a pair in the same form (when the gold row names its form) comes before
-    one across forms, and earlier rows before later ones, so repeated names pair in order.
+    contains the other, longest contained name first. Within each, a pair in the same form (when
+    the gold row names its form) comes before one across forms, and earlier rows before later
+    ones, so repeated names pair in order.
     """
     gnames = [row_name(g.get("level3"), g.get("row_type")) for g in gold]
     pnames = [row_name(p.get("level3"), p.get("row_type")) for p in pred]
@@ -87,7 +88,8 @@ def match_rows(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
     for i, g in enumerate(gold):
         for j, p in enumerate(pred):
             a, b = gnames[i], pnames[j]
-            if g.get("row_type") != p.get("row_type") or a != b and (not a or not b or a not in b and b not in a):
+            contained = bool(a) and bool(b) and (a in b or b in a)
+            if g.get("row_type") != p.get("row_type") or a != b and not contained:
                 continue  # an empty name pairs only with an empty one (an unlabelled funds row)
             same_form = not _form(g) or _form(g) == _form(p)
             candidates.append((a != b, not same_form, -min(len(a), len(b)), max(len(a), len(b)), i, j))
