@@ -16,6 +16,8 @@ from pathlib import Path
 
 from .analyse.context import annotate
 from .analyse.figures import Recognizer
+from .analyse.form_figures import form_figures
+from .analyse.forms import FormReader
 from .analyse.metadata import read_metadata
 from .analyse.panel import panel, with_canonical
 from .analyse.segment import tokenizer
@@ -73,13 +75,16 @@ def analyse(doc: Document, patterns: Patterns | None = None, *, strict: bool = F
     """Everything the pipeline learns from one document."""
     patterns = patterns or load_patterns()
     figures, layout = _figures(doc.text, patterns, strict, doc)
+    form = FormReader(patterns).read(doc.text, doc.doc_id)
+    figures, indicators, forms = form_figures(form, doc.text, figures, patterns, doc.doc_id)
+    indicators = tuple(replace(r, page=doc.page_of(r.start)) for r in indicators)
     figures = with_canonical(patterns, figures)
     metadata = read_metadata(doc.text, layout, patterns)
     report = identity.report_id(metadata, doc.text)
-    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year, patterns, report)
+    checks = run_checks(doc.doc_id, doc.text, figures, layout, metadata.year, patterns, report, forms)
     row, sources = panel(patterns, doc.doc_id, doc.text, figures, metadata)
     return Analysis(doc, tuple(figures), tuple(checks), metadata, row, tuple(sources), grids(doc, layout),
-                    report)
+                    report, indicators)
 
 
 @dataclass(frozen=True)

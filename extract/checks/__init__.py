@@ -58,6 +58,7 @@ class Context:
     figures: list[Figure]
     year: int | None
     patterns: Patterns
+    forms: tuple = ()          # the document's self-evaluation forms (checks/forms.py FormRows)
     _periods: list[int] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
     _ids: dict[int, str] = field(default_factory=dict)
@@ -116,10 +117,12 @@ class Context:
 
 
 def run_checks(doc_id: str, text: str, figures: list[Figure], layout: Layout,
-               year: int | None, patterns: Patterns, report: str | None = None) -> list[CheckResult]:
+               year: int | None, patterns: Patterns, report: str | None = None,
+               forms: tuple = ()) -> list[CheckResult]:
     """Every registered check on one document, in registry order; `year` is the report's
-    (metadata.report_year), `report` its identity (identity.report_id; from the text if None)."""
-    ctx = Context(doc_id, text, layout, figures, year, patterns)
+    (metadata.report_year), `report` its identity (identity.report_id; from the text if None),
+    `forms` its self-evaluation forms as read (checks/forms.py)."""
+    ctx = Context(doc_id, text, layout, figures, year, patterns, forms)
     out: list[CheckResult] = []
     for name, chk in REGISTRY.items():
         results = list(chk.run(ctx))

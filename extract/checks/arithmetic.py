@@ -7,7 +7,7 @@ from typing import Iterator
 
 
 from ..core.model import CheckResult, Figure
-from . import Context, check, unit_slip
+from . import Context, check, forms, unit_slip
 from ..core.interval import Interval, exact, fmt, total
 from ..core.numbers import MAGNITUDE
 from .messages import UNIT_SLIP
@@ -168,6 +168,12 @@ def _table_sums(ctx: Context) -> Iterator[CheckResult]:
 
 @check("sum_mismatch", "error")
 def sum_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    done = list(_sums(ctx))
+    yield from done
+    yield from forms.novel(done, forms.funds_sums(ctx))
+
+
+def _sums(ctx: Context) -> Iterator[CheckResult]:
     for t in ctx.figures:
         if t.role != "total" or t.kind not in AMOUNTS or t.table is not None:
             continue
@@ -293,6 +299,12 @@ def _rate_result(ctx, name, rate: Figure, num: Figure, den: Figure) -> CheckResu
 
 @check("rate_mismatch", "error")
 def rate_mismatch(ctx: Context) -> Iterator[CheckResult]:
+    done = list(_rates(ctx))
+    yield from done
+    yield from forms.novel(done, forms.funds_rates(ctx))
+
+
+def _rates(ctx: Context) -> Iterator[CheckResult]:
     roles = column_roles(ctx)
     rows: dict[tuple[int, int], dict[str, Figure]] = defaultdict(dict)
     for f in ctx.figures:
@@ -303,7 +315,7 @@ def rate_mismatch(ctx: Context) -> Iterator[CheckResult]:
             name = row["execution_rate"].subject
             yield _rate_result(ctx, name, row["execution_rate"], row["executed"], row["budget"])
     for r in ctx.figures:
-        if r.table is not None or r.kind != "percent":
+        if r.table is not None or r.kind != "percent" or r.row_label:   # a form's cell: checks/forms.py
             continue
         start, _ = ctx.period(r.start)
         before = [f for f in ctx.figures_between(start, r.start) if f.table is None]

@@ -9,7 +9,7 @@ from typing import Iterator
 from ..core.interval import Interval
 from ..core.model import CheckResult, Figure
 from ..analyse.structure import cn_int
-from . import Context, check, unit_slip
+from . import Context, check, forms, unit_slip
 from .messages import UNIT_SLIP
 
 _REPEAT_ROLES = {"", "total", "part", "executed", "budget", "actual"}
@@ -157,6 +157,12 @@ def stale_forecast(ctx: Context) -> Iterator[CheckResult]:
 
 @check("target_unmet", "warning")
 def target_unmet(ctx: Context) -> Iterator[CheckResult]:
+    done = list(_table_targets(ctx))
+    yield from done
+    yield from forms.novel(done, forms.targets(ctx))
+
+
+def _table_targets(ctx: Context) -> Iterator[CheckResult]:
     from .arithmetic import column_roles
 
     roles = column_roles(ctx)

@@ -26,6 +26,7 @@ MESSAGES = MappingProxyType({
     "stale_forecast.fail": "{year}年度报告仍使用“{words}”的表述，应写明截至年末的实际情况",
     "target_unmet.pass": "{name}实际值{actual}满足目标{target}",
     "target_unmet.fail": "{name}实际值{actual}未达到目标{target}，却得满分{score}",
+    "target_unmet.no_reason": "{name}实际完成值{actual}未达到目标{target}，未说明偏差原因（得分{score}，分值{weight}）",
     "target_unmet.pass_marked_down": "{name}实际值{actual}未达到目标{target}，得分{score}低于分值{weight}，扣分相符",
     "target_unmet.unscored": "{name}实际值{actual}未达到目标{target}，表中无得分与分值可供核对",
     "period_mismatch.fail": "{year}年度报告中与{other}年比较，应与上年（{prior}年）比较",

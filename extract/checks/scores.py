@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..core.interval import fmt, total
 from ..core.model import CheckResult, Figure
-from . import Context, check
+from . import Context, check, forms
 from .arithmetic import HUNDRED, _name, column_roles
 
 
@@ -22,6 +22,12 @@ def _table_scores(ctx: Context):
 
 @check("score_over_weight", "error")
 def score_over_weight(ctx: Context) -> Iterator[CheckResult]:
+    done = list(_overs(ctx))
+    yield from done
+    yield from forms.novel(done, forms.row_scores(ctx))
+
+
+def _overs(ctx: Context) -> Iterator[CheckResult]:
     for items in _table_scores(ctx).values():
         rows: dict[int, dict[str, Figure]] = defaultdict(dict)
         for role, f in items:
@@ -66,7 +72,7 @@ def score_total_mismatch(ctx: Context) -> Iterator[CheckResult]:
                     results.append(_score_total(ctx, "分值合计" if role == "weight" else "得分合计", t, parts))
         results.extend(_blocks(ctx, items))
     for t in ctx.figures:
-        if t.table is None and t.kind == "score" and t.role == "total":
+        if t.table is None and t.kind == "score" and t.role == "total" and not t.row_label:
             start, _ = ctx.period(t.start)
             near = ctx.figures_between(start, t.start)
             scores = [f for f in near if f.role == "score" and f.kind == "score"]
@@ -76,7 +82,9 @@ def score_total_mismatch(ctx: Context) -> Iterator[CheckResult]:
                 results.append(_score_total(ctx, "分值合计", t, weights + [f for f in after if f.role == "weight"]))
             elif len(scores) >= 2:
                 results.append(_score_total(ctx, _name(t), t, scores))
-    yield from _merge_same_total(results)
+    done = list(_merge_same_total(results))
+    yield from done
+    yield from forms.novel(done, forms.score_totals(ctx))
 
 
 def _blocks(ctx: Context, items: list[tuple[str, Figure]]) -> list[CheckResult]:

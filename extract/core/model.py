@@ -252,6 +252,18 @@ class IndicatorRow:
     figure_ids: tuple[str, ...] = ()  # the figures its cells state
 
 
+@dataclass(frozen=True)
+class FormRows:
+    """One self-evaluation form as the checks read it (checks/forms.py): its rows with the
+    figure of each cell, the funds rows that state the whole, and its total row's figures."""
+
+    form: int
+    rows: tuple[tuple[IndicatorRow, Mapping[str, Figure]], ...]
+    whole: tuple[str, ...] = ()                   # row_ids of the funds rows that state the whole
+    total_weight: Figure | None = None
+    total_score: Figure | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything the pipeline learns from one document."""

@@ -30,7 +30,7 @@ from .errors import PatternError
 
 FLAGS = regex.VERBOSE | regex.V0
 _REF = regex.compile(r"\{([a-z_][a-z0-9_]*)\}")  # technical: the `{name}` reference syntax itself
-REGEX_FILES = ("numbers", "exclusions", "cues", "structure", "tables", "metadata")
+REGEX_FILES = ("numbers", "exclusions", "cues", "structure", "tables", "metadata", "forms")
 FILES = (*REGEX_FILES, "units", "qualifiers", "lexicon", "indicators")
 # An entry's examples must match it whole (`whole: true`, the default for numbers) or somewhere.
 _ENTRY_FIELDS = {"doc", "regex", "examples", "counterexamples", "whole"}
