@@ -420,7 +420,11 @@ def expected_flags(form: Form) -> tuple[str, ...]:
 
 
 def expected_rows(form: Form) -> list[dict]:
-    """The rows `indicators.csv` holds for the form (funds rows first), cells as written."""
+    """The rows `indicators.csv` holds for the form (funds rows first), cells as written.
+
+    A funds row's `level1` is the block's label as written (`项目资金（万元）`), its `level3` the
+    row label, `target`/`actual` its 全年预算数/全年执行数. An indicator row's `level1` is the bare
+    一级 name (`产出指标`), without the block weight its cell may state (`产出指标（50分）`)."""
     out = []
     for f in form.funds:
         c = f.cells()
@@ -741,3 +745,14 @@ def render(form: Form, layout: str) -> str | bytes:
         if layout not in RENDERERS:
             raise ValueError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}") from None
         raise
+
+
+def write_file(form: Form, layout: str, directory: Path | str, stem: str | None = None) -> Path:
+    """Writes the form's file in `layout` into `directory` (`form-<seed>-<variant>-<layout>.<ext>`)."""
+    out = render(form, layout)
+    path = Path(directory) / f"{stem or f'form-{form.seed}-{form.variant}-{layout}'}{SUFFIX[layout]}"
+    if isinstance(out, str):
+        path.write_text(out, encoding="utf-8")
+    else:
+        path.write_bytes(out)
+    return path

@@ -155,7 +155,9 @@ def test_forms_vary():
     assert {f.show_block_weights for f in forms} == {True, False}
     assert any(r.reason and r.reason != "无" for r in items)       # missed targets, points taken off
     assert any(f.funds[2].budget is not None for f in forms)
-    assert any(f.funds[0].rate == 100 for f in forms) or any(f.funds[0].rate < 100 for f in forms)
+    assert any(f.funds[0].rate < 100 for f in forms)
+    assert any(p.rate == 100 for f in forms for p in f.funds[1:])
+    assert len({f.funds_label for f in forms}) >= 4
 
 
 def test_no_cell_holds_a_space():
@@ -328,10 +330,16 @@ def test_pdf_ruled_table_text():
     assert form.project in flat and formgen.num(form.total_score) in flat
 
 
-def test_every_layout_renders():
+def test_every_layout_renders_and_writes(tmp_path):
     form = make_form(3, variant="score_total_mismatch")
     for layout in TEXT_LAYOUTS + FILE_LAYOUTS:
         if layout == "pdf" and formgen.cjk_font() is None:
             continue
         out = render(form, layout)
         assert isinstance(out, str if layout in TEXT_LAYOUTS + ("html",) else bytes) and out
+        path = formgen.write_file(form, layout, tmp_path)
+        assert path.name == f"form-3-score_total_mismatch-{layout}{formgen.SUFFIX[layout]}"
+        if isinstance(out, str):
+            assert path.read_text(encoding="utf-8") == out
+        else:                               # zip and PDF files carry the time they were made
+            assert path.read_bytes()[:4] == out[:4] in (b"PK\x03\x04", b"%PDF")
