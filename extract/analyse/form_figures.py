@@ -130,5 +130,6 @@ def form_figures(read: FormRead, text: str, figures: list[Figure], patterns: Pat
             whole=tuple(r.row_id for r in mine if r.row_type == "funds"
                         and whole.fullmatch(read.cells[r.row_id]["label"].key)),
             total_weight=weight if weight is not None and taken.get(weight.start) is weight else None,
-            total_score=score if score is not None and taken.get(score.start) is score else None))
+            total_score=score if score is not None and taken.get(score.start) is score else None,
+            reasoned=frozenset(r.row_id for r in mine if r.row_id in read.reasoned)))
     return sorted(taken.values(), key=lambda f: (f.start, f.end)), tuple(rows_out), tuple(forms)

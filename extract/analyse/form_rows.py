@@ -11,6 +11,7 @@ costs do not prefer.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from itertools import combinations
 
 import regex
 
@@ -22,7 +23,8 @@ _INF = float("inf")
 # without a reason is the rule.
 _SKIP = {"nature": 0.8, "direction": 0.8, "tvalue": 1.0, "unit": 0.8, "target": 0.9, "actual": 0.9, "weight": 1.0,
          "score": 1.0, "reason": 0.1, "other": 0.2}
-_FUNDS_SKIP = {"initial": 0.5, "budget": 1.5, "executed": 1.5, "weight": 0.8, "rate": 0.6, "score": 0.8}
+_FUNDS_SKIP = {"initial": 0.6, "budget": 1.5, "executed": 1.5, "weight": 0.5, "rate": 0.5, "score": 0.5}
+_IMPLAUSIBLE = 1.0
 _ROW = 1.0              # each row costs this, so that cells are not made rows of their own
 _JUNK_MARKER = 2.5      # a cell dropped that is only a list marker (指标2:)
 _JUNK = 4.5             # any other cell dropped
@@ -155,7 +157,9 @@ def _leads(cell: Cell) -> bool:
 
 
 def align_funds(values: list[Cell], cols: tuple[str, ...]) -> dict[str, Cell]:
-    """A funds row's value cells to its columns, in order, by the cheapest alignment."""
+    """A funds row's value cells to its columns, in order, by the cheapest alignment: money
+    columns are filled before points columns are (a 其中 row seldom has points of its own),
+    and an alignment that makes 执行数 a hundredth of 预算数 is doubted."""
     def fit(cell, col):
         if cell.kind == "placeholder":
             return 0.0
@@ -163,29 +167,20 @@ def align_funds(values: list[Cell], cols: tuple[str, ...]) -> dict[str, Cell]:
             return 0.5
         if col == "rate":
             return 0.0 if cell.kind == "pct" else (0.3 if cell.kind == "num" else _INF)
-        if col in ("weight", "score"):
+        if col == "weight":     # the funds row's 分值 is whole points (10, 10.00)
+            return 0.0 if points(cell) and cell_value(cell.key) == cell_value(cell.key).to_integral() else _INF
+        if col == "score":
             return 0.0 if points(cell) else _INF
         return 0.0 if cell.kind == "num" else _INF
-    n, m = len(values), len(cols)
-    skip = [_FUNDS_SKIP.get(c, 1.0) for c in cols]
-    # cost[i][j]: values[:i] placed within cols[:j]
-    cost = [[_INF] * (m + 1) for _ in range(n + 1)]
-    back = [[None] * (m + 1) for _ in range(n + 1)]
-    cost[0][0] = 0.0
-    for j in range(1, m + 1):
-        cost[0][j] = cost[0][j - 1] + skip[j - 1]
-        back[0][j] = "skip"
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            a = cost[i][j - 1] + skip[j - 1]
-            b = cost[i - 1][j - 1] + fit(values[i - 1], cols[j - 1])
-            cost[i][j], back[i][j] = (b, "put") if b <= a else (a, "skip")
-    if cost[n][m] == _INF:
-        return {}
-    out, i, j = {}, n, m
-    while i > 0 or j > 0:
-        if back[i][j] == "put":
-            out[cols[j - 1]] = values[i - 1]
-            i -= 1
-        j -= 1
+    best, out = _INF, {}
+    for chosen in combinations(range(len(cols)), len(values)):   # at most C(6, k): a few dozen
+        cost = sum(_FUNDS_SKIP.get(c, 1.0) for j, c in enumerate(cols) if j not in chosen)
+        cost += sum(fit(v, cols[j]) for v, j in zip(values, chosen))
+        got = {cols[j]: v for v, j in zip(values, chosen)}
+        budget, executed = (cell_value(got[c].key) if c in got and got[c].kind == "num" else None
+                            for c in ("budget", "executed"))
+        if budget and executed and (executed * 100 < budget or budget * 100 < executed):
+            cost += _IMPLAUSIBLE   # 执行数 a hundredth of 预算数 or less: a points cell read as money
+        if cost < best:
+            best, out = cost, got
     return out

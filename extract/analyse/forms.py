@@ -48,6 +48,7 @@ class FormRead:
     totals: list[Total] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)               # row_id -> money unit (funds)
     block_weights: dict[tuple[int, str], Cell] = field(default_factory=dict)
+    reasoned: set[str] = field(default_factory=set)   # row_ids of rows whose form has a 偏差原因 column
 
 
 def _order(header: list[Cell]) -> tuple[str, ...]:
@@ -192,6 +193,8 @@ class FormReader:
                 l1, l2 = ((own[0].text, own[1].text) if len(own) == 2 else
                           (level1, own[0].text) if own else (level1, level2))
                 self._indicator_row(name, got, l1, l2, form, count[0], doc_id, out)
+                if "reason" in cols:
+                    out.reasoned.add(out.rows[-1].row_id)
             run.clear()
 
         last = None

@@ -21,8 +21,9 @@ HUNDRED = Decimal(100)
 
 
 def novel(done: Iterable[CheckResult], mine: Iterable[CheckResult]) -> Iterator[CheckResult]:
-    """The form's results whose figures no earlier result of the same check has judged."""
-    seen = {i for r in done for i in r.figure_ids}
+    """The form's results whose figures no earlier flag of the same check has cited (a table
+    check that passed them may have paired other cells; the form's pairing then stands too)."""
+    seen = {i for r in done if r.status == "fail" for i in r.figure_ids}
     for r in mine:
         if not seen & set(r.figure_ids):
             yield r
@@ -31,8 +32,8 @@ def novel(done: Iterable[CheckResult], mine: Iterable[CheckResult]) -> Iterator[
 def funds_sums(ctx) -> Iterator[CheckResult]:
     """年度资金总额 = 其中 rows, column by column. A total of 0 over non-zero parts always fails,
     and so do parts that exceed their total; the sum must equal the total only where the
-    standard three parts (当年财政拨款, 上年结转, 其他资金) or more are all written — a form
-    that lists fewer may hold parts the reader does not know."""
+    standard three parts (当年财政拨款, 上年结转, 其他资金) or more are listed, a part left
+    empty (—) being 0 — a form that lists fewer may hold parts the reader does not know."""
     for form in ctx.forms:
         rows = {r.row_id: (r, cells) for r, cells in form.rows if r.row_type == "funds"}
         for whole in form.whole:
@@ -46,10 +47,9 @@ def funds_sums(ctx) -> Iterator[CheckResult]:
                 if t is None or not items:
                     continue
                 s, stated = total(ctx.of(f) for f in items), ctx.of(t)
-                empty = len(items) < len(parts)
                 if s.overlaps(stated):
                     status = "pass"
-                elif stated.hi == 0 or s.lo > stated.hi or (not empty and len(parts) >= 3):
+                elif stated.hi == 0 or s.lo > stated.hi or len(parts) >= 3:
                     status = "fail"
                 else:
                     status = "pass"
@@ -108,7 +108,8 @@ def score_totals(ctx) -> Iterator[CheckResult]:
 
 
 def targets(ctx) -> Iterator[CheckResult]:
-    """A row whose actual misses its target: full marks, or no 偏差原因, is a flag."""
+    """A row whose actual misses its target: full marks, or no 偏差原因 where the form has
+    the column for it, is a flag."""
     for form in ctx.forms:
         for row, cells in form.rows:
             if row.row_type != "indicator" or row.met == "unknown":
@@ -128,7 +129,7 @@ def targets(ctx) -> Iterator[CheckResult]:
             full = score is not None and weight is not None and ctx.of(score).lo >= ctx.of(weight).hi
             if full:
                 yield ctx.result("target_unmet", "fail", cited, **common)
-            elif not row.reason:
+            elif not row.reason and row.row_id in form.reasoned:
                 yield ctx.result("target_unmet", "fail", cited, message_key="target_unmet.no_reason", **common)
             else:
                 yield ctx.result("target_unmet", "pass", cited, message_key="target_unmet.pass_marked_down",

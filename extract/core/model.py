@@ -262,6 +262,7 @@ class FormRows:
     whole: tuple[str, ...] = ()                   # row_ids of the funds rows that state the whole
     total_weight: Figure | None = None
     total_score: Figure | None = None
+    reasoned: frozenset[str] = frozenset()        # row_ids of rows under a 偏差原因 column
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,59 @@
+"""The form reader (analyse/forms.py) and the form's checks on forms written for the tests:
+every flattened text layout of one invented form gives the same rows and the same flags."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+import formgen
+from extract.core.model import Document
+from extract.core.patterns import load_patterns
+from extract.pipeline import analyse
+
+KEYS = ("row_type", "level3", "target", "actual", "weight", "score")
+PLACEHOLDERS = {"-", "—", "——", "/"}
+
+
+def _norm(s: str | None) -> str:
+    s = re.sub(r"\s", "", unicodedata.normalize("NFKC", s or ""))
+    return "" if s in PLACEHOLDERS else s      # a "nothing here" cell is an empty cell
+
+
+@pytest.fixture(scope="module")
+def patterns():
+    return load_patterns()
+
+
+@pytest.mark.parametrize("layout", formgen.TEXT_LAYOUTS)
+@pytest.mark.parametrize("variant", formgen.VARIANTS)
+def test_every_layout_gives_the_forms_rows_and_flags(patterns, layout, variant):
+    for seed in range(3):
+        form = formgen.make_form(seed, variant=variant)
+        a = analyse(Document("form.txt", "form.txt", "txt", formgen.render(form, layout)), patterns)
+        want = [tuple(_norm(r.get(k)) for k in KEYS) for r in formgen.expected_rows(form)]
+        assert [tuple(_norm(getattr(r, k)) for k in KEYS) for r in a.indicators] == want, (seed, layout)
+        assert sorted({c.check for c in a.flags}) == sorted(formgen.expected_flags(form)), (seed, layout)
+
+
+def test_fused_digits_are_left_unread(patterns):
+    text = ("三级指标 年度指标值 实际完成值 分值 得分\n"
+            "产出指标 数量指标 新建候车亭 ≥12个 12 10 10\n"
+            "质量指标 验收合格率 100%98%105\n")
+    rows = analyse(Document("f.txt", "f.txt", "txt", text), patterns).indicators
+    assert [r.level3 for r in rows] == ["新建候车亭", "验收合格率"]
+    assert rows[0].met == "yes" and rows[0].comparator == "≥" and str(rows[0].target_value) == "12"
+    assert rows[1].unreadable and rows[1].actual_value is None and rows[1].score == ""
+
+
+def test_a_total_of_zero_over_its_parts_is_flagged_with_the_cells(patterns):
+    text = ("项目资金（万元） 年初预算数 全年预算数 全年执行数 分值 执行率 得分\n"
+            "年度资金总额 0 0 0 10 0 0\n"
+            "其中：当年财政拨款 40 38.5 38.5\n上年结转资金\n其他资金\n")
+    a = analyse(Document("f.txt", "f.txt", "txt", text), patterns)
+    flags = [c for c in a.flags if c.check == "sum_mismatch"]
+    assert len(flags) == 3 and all(c.severity == "error" for c in flags)
+    assert "年度资金总额全年预算数0万元" in "".join(c.message for c in flags)
+    money = {f.figure_id: f for f in a.figures}
+    assert all(money[i].kind == "money" for c in flags for i in c.figure_ids)
