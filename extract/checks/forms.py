@@ -21,11 +21,13 @@ HUNDRED = Decimal(100)
 
 
 def novel(done: Iterable[CheckResult], mine: Iterable[CheckResult]) -> Iterator[CheckResult]:
-    """The form's results whose figures no earlier flag of the same check has cited (a table
-    check that passed them may have paired other cells; the form's pairing then stands too)."""
-    seen = {i for r in done if r.status == "fail" for i in r.figure_ids}
+    """The form's results that no earlier result of the same check has already given: one that
+    cites the same cells, or a flag sharing any of them (a table check that paired other cells
+    and passed them leaves the form's own pairing standing)."""
+    same = {frozenset(r.figure_ids) for r in done}
+    flagged = {i for r in done if r.status == "fail" for i in r.figure_ids}
     for r in mine:
-        if not seen & set(r.figure_ids):
+        if frozenset(r.figure_ids) not in same and not flagged & set(r.figure_ids):
             yield r
 
 
