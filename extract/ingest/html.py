@@ -5,8 +5,10 @@ Bytes are decoded by their byte-order mark, the charset the page declares (`<met
 `<meta http-equiv>` or an XML declaration; GB2312 and GBK are read as GB18030, their superset),
 else as a text file is (`text.py`). lxml parses the page; nothing is fetched and no script is
 run. Script, style, noscript, template and head content is left out. Block elements (p, div,
-li, h1-h6, br …) end lines; white space collapses as in a browser, and a line break between
-two Chinese characters is dropped rather than made a space (CSS Text's segment-break rule).
+li, h1-h6, br …) end lines, and so do the line breaks of <pre>; elsewhere white space
+collapses as in a browser, and a line break between two Chinese characters is dropped rather
+than made a space (CSS Text's segment-break rule). Entities are resolved; one HTML does not
+know is kept as written, with the text after it.
 
 Tables: a cell spanning columns is written once, followed by an empty cell per further column,
 so the columns of every row line up; a cell spanning rows is written in its first row and left
@@ -34,13 +36,16 @@ _DECLARED = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)"
 _GB = {"gb2312", "gbk", "gb18030", "cp936", "hz"}
 _WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii"}   # often declared by default, not meant
 _SPACES = re.compile(r"[ \t\n\r\f]+")
+XML_SPREADSHEET = "urn:schemas-microsoft-com:office:spreadsheet"
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def looks_like_html(data: bytes) -> bool:
     """Whether the bytes start with markup (`<html`, `<table`, `<!DOCTYPE` …), after a BOM and
-    white space: a web page saved under another suffix (government sites serve .xls so)."""
-    return _head(data).startswith("<")
+    white space: a web page saved under another suffix (government sites serve .xls so). An
+    XML Spreadsheet 2003 file is markup too, but no web page."""
+    head = _head(data)
+    return head.startswith("<") and not ("<workbook" in head and XML_SPREADSHEET in head)
 
 
 def _head(data: bytes) -> str:
@@ -206,6 +211,7 @@ class _Lines:
         self.stack: list[_Flow | _Table] = [_Flow()]
         self.skipping: list = []
         self.max_bytes, self.size = max_bytes, 0
+        self.pre = 0                    # inside <pre>: its line breaks end lines
 
     def _grow(self, n: int) -> None:
         self.size += n
@@ -226,12 +232,20 @@ class _Lines:
         flow = self._flow()
         if flow is not None:
             self._grow(len(text))
-            flow.pieces.append(text)
+            if self.pre:
+                first, *rest = text.split("\n")
+                flow.pieces.append(first)
+                for part in rest:
+                    flow.flush()
+                    flow.pieces.append(part)
+            else:
+                flow.pieces.append(text)
         elif text.strip():                       # stray text between a table's rows
             self.stack[-1].out.append(_collapse(text))
 
     def start(self, tag: str, el) -> None:
         top = self.stack[-1]
+        self.pre += tag == "pre"
         if tag == "table":
             self._break()
             self.stack.append(_Table(el))
@@ -252,6 +266,7 @@ class _Lines:
 
     def end(self, tag: str, el) -> None:
         top = self.stack[-1]
+        self.pre -= tag == "pre" and self.pre > 0
         if isinstance(top, _Table) and top.el is el:
             top.end_row()
             self.stack.pop()

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..core.errors import InputError
 from .docx import check_unpacked
+from .html import XML_SPREADSHEET
 
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")   # the stream of a protected OOXML file
@@ -43,7 +44,7 @@ def sheet_pages(data: bytes, max_bytes: int) -> list[Page]:
         pages = _xls_pages(data)
     else:
         head = data[:4096].lower()
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in head and b"<workbook" in head:
+        if XML_SPREADSHEET.encode() in head and b"<workbook" in head:
             raise InputError("unsupported format: XML Spreadsheet 2003; "
                              "open it in Excel or WPS and save it as .xlsx")
         raise InputError("not a spreadsheet: neither an Excel workbook (.xlsx/.xls) "
