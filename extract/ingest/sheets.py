@@ -29,7 +29,6 @@ from .html import XML_SPREADSHEET
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")   # the stream of a protected OOXML file
 ENCRYPTED = "encrypted spreadsheet: password-protected; save it without a password"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 Page = list[str]
 
@@ -166,21 +165,40 @@ def _xlsx_sheet(ws) -> Page:
 
 def _xlsx_merges(ws) -> list[tuple[int, int, int, int]]:
     """The merged ranges of a read-only sheet (openpyxl reads them only when not read-only),
-    streamed from the sheet's XML."""
+    picked from the sheet's XML as it streams past: no tree of the sheet is built."""
     from lxml import etree
     from openpyxl.utils.cell import range_boundaries
 
-    out = []
+    class Refs:
+        def __init__(self):
+            self.refs: list[str] = []
+
+        def start(self, tag, attrib):
+            if tag.rpartition("}")[2] == "mergeCell":
+                self.refs.append(attrib.get("ref", ""))
+
+        def end(self, tag):
+            pass
+
+        def data(self, data):
+            pass
+
+        def close(self):
+            return self.refs
+
+    parser = etree.XMLParser(target=Refs(), resolve_entities=False, no_network=True,
+                             huge_tree=True)
     with ws._get_source() as src:
-        for _, el in etree.iterparse(src, tag=f"{_MAIN}mergeCell", resolve_entities=False,
-                                     no_network=True, huge_tree=True):
-            try:
-                c0, r0, c1, r1 = range_boundaries(el.get("ref", ""))
-            except (ValueError, TypeError):
-                continue
-            if None not in (c0, r0, c1, r1):
-                out.append((r0, c0, r1, c1))
-            el.clear()
+        while chunk := src.read(1 << 20):
+            parser.feed(chunk)
+    out = []
+    for ref in parser.close():
+        try:
+            c0, r0, c1, r1 = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if None not in (c0, r0, c1, r1):
+            out.append((r0, c0, r1, c1))
     return out
 
 
