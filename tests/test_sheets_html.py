@@ -172,10 +172,11 @@ def test_xls_that_is_a_web_page(tmp_path):
     for name, data in [("gbk.xls", page.encode("gbk")),
                        ("bom.xls", codecs.BOM_UTF8 + page.replace("gbk", "utf-8").encode("utf-8")),
                        ("utf16.xls", codecs.BOM_UTF16_LE + page.replace("gbk", "utf-16").encode("utf-16-le")),
-                       ("table.xls", page[page.index("<table>"):].encode("utf-8"))]:
+                       ("table.xls", page[page.index("<table>"):].encode("utf-8")),
+                       ("named.xlsx", page.encode("gbk"))]:
         assert looks_like_html(data), name
         doc = read_document(write(tmp_path, name, data), name)
-        assert doc.format == "xls" and doc.pages is None
+        assert doc.format == name.rpartition(".")[2] and doc.pages is None
         assert doc.text.split("\n") == ["项目名称 | 社区图书室建设 |  | ", HEADER,
                                         "新增图书 | 2000 | 1950.5 | 10 | 9"], name
 
@@ -272,6 +273,7 @@ def test_html_spans_are_bounded(tmp_path):
     (b"<html><head><title>x</title></head><body><script>1</script></body></html>", "no text"),
     (b"   ", "no text"),
     (b"<p>\x00\x00\x00\x00</p>" * 200, "binary data"),
+    (b"<div>" * 5000 + "文字".encode() + b"</div>" * 5000, "corrupt HTML: line 1: Excessive depth"),
 ])
 def test_bad_html(tmp_path, data, message):
     assert error_of(write(tmp_path, "bad.html", data)).startswith(message)

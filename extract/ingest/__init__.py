@@ -72,7 +72,7 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
         doc = Document(doc_id, str(path), fmt, text, encoding)
     elif fmt == "docx":
         doc = Document(doc_id, str(path), fmt, docx_text(data, max_bytes))
-    elif fmt == "html" or (fmt == "xls" and looks_like_html(data)):
+    elif fmt == "html" or (fmt in ("xlsx", "xls") and looks_like_html(data)):  # a page named .xls
         text, encoding = html_text(data, max_bytes)
         doc = Document(doc_id, str(path), fmt, text, encoding)
     elif fmt in ("xlsx", "xls"):

@@ -103,6 +103,9 @@ def html_text(data: bytes, max_bytes: int) -> tuple[str, str]:
         if "empty" in str(e).lower():
             raise InputError("no text: the page holds only markup") from e
         raise InputError(f"corrupt HTML: {e}") from e
+    fatal = [e for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
+    if fatal:   # libxml2 stopped there (elements nested over 2048 deep): the rest would be lost
+        raise InputError(f"corrupt HTML: line {fatal[0].line}: {fatal[0].message}")
     lines = _Lines(max_bytes)
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:

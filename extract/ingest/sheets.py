@@ -10,7 +10,7 @@ YYYY-MM-DD (with the time of day when there is one). Line breaks inside a cell b
 
 Which reader is chosen by the bytes, not the suffix: a zip archive is read as .xlsx, an OLE
 compound file as .xls (or refused as a password-protected .xlsx), and a web page named .xls
-is for `html.py` (`__init__.py` asks `looks_like_html` first).
+or .xlsx is for `html.py` (`__init__.py` asks `looks_like_html` first).
 """
 from __future__ import annotations
 
