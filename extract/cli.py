@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="extract figures from reports (files or folders)",
                          description="Extract figures from reports: .txt (UTF-8, GB18030, UTF-16), "
-                                     ".pdf and .docx. Folders are read recursively.",
+                                     ".pdf, .docx, .xlsx, .xls, .html and .htm. Folders are read "
+                                     "recursively.",
                          epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("inputs", nargs="+", metavar="INPUT", help="report files or folders")
     run.add_argument("-o", "--out", default="outputs", metavar="OUTDIR",

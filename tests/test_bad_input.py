@@ -86,6 +86,17 @@ def batch(tmp_path_factory):
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", b"<" + b"a" * (300 * 1024 * 1024) + b">")
     (inputs / "zip-bomb.docx").write_bytes(bomb.getvalue())
+    xlsx_bomb = io.BytesIO()
+    with zipfile.ZipFile(xlsx_bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * (300 * 1024 * 1024) + b">")
+    (inputs / "zip-bomb.xlsx").write_bytes(xlsx_bomb.getvalue())
+    (inputs / "truncated.xlsx").write_bytes(xlsx_bomb.getvalue()[:5000])
+    (inputs / "encrypted.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
+                                            + "EncryptedPackage".encode("utf-16-le") + bytes(600))
+    (inputs / "junk.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(8192))
+    (inputs / "script.html").write_text(
+        "<html><body><script>document.title = 'pwned'; fetch('http://example.invalid/')</script>"
+        "<p>收入合计100万元</p></body></html>", encoding="utf-8")
     for name in ("with space.txt", "中文名称.txt", "a..b.txt", "new\nline.txt"):
         shutil.copy(GOOD, inputs / name)
     (inputs / "sub").mkdir()
@@ -106,6 +117,10 @@ CASES = {
     "not-a-pdf.pdf": "",
     "encrypted.pdf": "encrypted PDF",
     "zip-bomb.docx": "unpacks to",
+    "zip-bomb.xlsx": "unpacks to",
+    "truncated.xlsx": "corrupt .xlsx",
+    "encrypted.xlsx": "encrypted spreadsheet",
+    "junk.xls": "corrupt .xls",
 }
 
 
@@ -128,6 +143,11 @@ def test_odd_file_is_read_or_refused_with_a_reason(batch, name):
 def test_javascript_is_never_run_and_the_text_is_read(batch):
     report = batch[0]["javascript.pdf"]
     assert report.status == "ok" and "Total 100" in report.document.text
+
+
+def test_scripts_of_a_web_page_are_left_out(batch):
+    report = batch[0]["script.html"]
+    assert report.status == "ok" and report.document.text == "收入合计100万元"
 
 
 def test_odd_file_names_and_links(batch):

@@ -46,8 +46,9 @@ def locate(text: str, figures: list[dict]) -> list[int | None]:
             for f in figures]
 
 
-def test_formats_cover_the_three_readers():
-    assert FORMATS == {".txt": "txt", ".pdf": "pdf", ".docx": "docx"}
+def test_formats_cover_the_five_readers():
+    assert FORMATS == {".txt": "txt", ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".xls": "xls",
+                       ".html": "html", ".htm": "html"}
 
 
 # ---------------------------------------------------------------- text
@@ -110,7 +111,7 @@ def test_old_formats_say_what_to_do(tmp_path, suffix):
 
 
 def test_unknown_suffix(tmp_path):
-    assert "expected .txt, .docx or .pdf" in error_of(write(tmp_path, "report.xyz", b"x"))
+    assert "expected .txt, .docx, .pdf, .xlsx, .xls, .html or .htm" in error_of(write(tmp_path, "report.xyz", b"x"))
     assert "OCR reads scanned PDFs only" in error_of(write(tmp_path, "report.png", b"x"))
 
 

@@ -12,7 +12,7 @@ from ..ingest import FORMATS
 from .plan import STATE
 
 # Files that are reports in a format we cannot read: listed as errors, not ignored.
-KNOWN_REPORT_SUFFIXES = {".doc", ".wps", ".rtf", ".odt", ".wpt", ".ofd", ".xls", ".xlsx", ".et"}
+KNOWN_REPORT_SUFFIXES = {".doc", ".wps", ".rtf", ".odt", ".wpt", ".ofd", ".et", ".xlsm"}
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""Turn one input file (.txt, .docx, .pdf) into a `Document`, or raise `InputError`.
+"""Turn one input file (.txt, .docx, .pdf, .xlsx, .xls, .html, .htm) into a `Document`, or
+raise `InputError`.
 
-Text files are kept exactly as decoded (`text.py`), so offsets index the file itself. Word
-and PDF files are rendered to lines: one paragraph per line, one table row per line as
-`cell | cell | cell` (`docx.py`; `pdf.py` for the text layer, ruled tables and OCR).
+Text files are kept exactly as decoded (`text.py`), so offsets index the file itself. Word,
+PDF, spreadsheet and web-page files are rendered to lines: one paragraph per line, one table
+row per line as `cell | cell | cell` (`docx.py`; `pdf.py` for the text layer, ruled tables and
+OCR; `sheets.py`, a sheet per page; `html.py`, and for an .xls that is really a web page).
 """
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ from ..core.errors import InputError
 from ..core.model import Document
 from ..core.patterns import Patterns
 from .docx import SAVE_AS, docx_text, mb
+from .html import html_text, looks_like_html
 from .ocr import Ocr, threads_for
 from .pdf import count_pages as _pdf_pages, read_pdf
+from .sheets import sheet_pages
 from .text import decode_text
 
 log = logging.getLogger(__name__)
 
-FORMATS: dict[str, str] = {".txt": "txt", ".pdf": "pdf", ".docx": "docx"}
+FORMATS: dict[str, str] = {".txt": "txt", ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx",
+                           ".xls": "xls", ".html": "html", ".htm": "html"}
 
 _ADVICE = {
     ".doc": f"old binary Word file (.doc): {SAVE_AS}",
@@ -29,8 +34,10 @@ _ADVICE = {
     ".odt": f"OpenDocument text (.odt): {SAVE_AS}",
     ".docm": f"macro-enabled Word file (.docm): {SAVE_AS}",
     ".ofd": "OFD file: export it as PDF",
-    ".xls": "spreadsheet: export it as PDF", ".xlsx": "spreadsheet: export it as PDF",
-    ".et": "spreadsheet: export it as PDF",
+    ".xlsm": "macro-enabled Excel file (.xlsm): save it as .xlsx or PDF",
+    ".et": "WPS spreadsheet (.et): save it as .xlsx or PDF",
+    ".mht": "web archive (.mht): save the page as .html or PDF",
+    ".mhtml": "web archive (.mhtml): save the page as .html or PDF",
 }
 _IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
 
@@ -58,13 +65,19 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
             raise InputError("image file: OCR reads scanned PDFs only; put the image in a PDF "
                              "or supply the PDF/docx")
         raise InputError(f"unsupported file type {suffix or '(none)'!r}: "
-                         "expected .txt, .docx or .pdf")
+                         "expected .txt, .docx, .pdf, .xlsx, .xls, .html or .htm")
     data = _read_bytes(path, max_bytes)
     if fmt == "txt":
         text, encoding = decode_text(data)
         doc = Document(doc_id, str(path), fmt, text, encoding)
     elif fmt == "docx":
         doc = Document(doc_id, str(path), fmt, docx_text(data, max_bytes))
+    elif fmt == "html" or (fmt in ("xlsx", "xls") and looks_like_html(data)):  # a page named .xls
+        text, encoding = html_text(data, max_bytes)
+        doc = Document(doc_id, str(path), fmt, text, encoding)
+    elif fmt in ("xlsx", "xls"):
+        text, starts = _paged(sheet_pages(data, max_bytes))
+        doc = Document(doc_id, str(path), fmt, text, "", starts)
     else:
         pdf = read_pdf(data, ocr=ocr, timeout=timeout, patterns=patterns)
         return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
@@ -77,6 +90,19 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
 def count_pages(path) -> int:
     """The pages of a PDF file (each may take the OCR time budget), 0 for other files."""
     return _pdf_pages(path) if Path(path).suffix.lower() == ".pdf" else 0
+
+
+def _paged(pages: list[list[str]]) -> tuple[str, tuple[int, ...]]:
+    """Pages of lines -> (text, where each page begins); an empty page begins where the next
+    one does."""
+    lines, starts, pos = [], [], 0
+    for page in pages:
+        starts.append(pos)
+        for line in page:
+            lines.append(line)
+            pos += len(line) + 1
+    text = "\n".join(lines)
+    return text, tuple(min(s, len(text)) for s in starts)
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:

@@ -15,6 +15,14 @@ def mb(n: int) -> str:
     return f"{n / 2**20:.1f}" if n >= 2**20 else f"{n / 2**20:.3g}"
 
 
+def check_unpacked(data: bytes, max_bytes: int) -> None:
+    """Refuse a zip archive (.docx, .xlsx) that unpacks to more than `max_bytes`: a zip bomb
+    would exhaust memory before it fails. A bad archive raises zipfile's own errors."""
+    unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    if unpacked > max_bytes:
+        raise InputError(f"file too large: unpacks to {mb(unpacked)} MB > limit {mb(max_bytes)} MB")
+
+
 def docx_text(data: bytes, max_bytes: int) -> str:
     """Body paragraphs and tables in document order; headers and footers (page numbers)
     are left out."""
@@ -25,10 +33,7 @@ def docx_text(data: bytes, max_bytes: int) -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"not a .docx: an old binary Word/WPS file; {SAVE_AS}")
     try:
-        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-        if unpacked > max_bytes:  # a zip bomb would exhaust memory before it fails
-            raise InputError(f"file too large: unpacks to {mb(unpacked)} MB "
-                             f"> limit {mb(max_bytes)} MB")
+        check_unpacked(data, max_bytes)
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_blocks(document.element.body, document))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, KeyError,

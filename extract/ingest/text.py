@@ -31,12 +31,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as e:
                 raise InputError(f"cannot decode: a {enc} byte-order mark, but invalid {enc} "
                                  f"at byte {e.start + len(bom)}") from e
-            return _check_text(text, enc), enc
+            return check_text(text, enc), enc
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"binary data, not text: the file is {what}")
     try:
-        return _check_text(data.decode("utf-8"), "utf-8"), "utf-8"
+        return check_text(data.decode("utf-8"), "utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     controls = len(_CONTROL_BYTES.findall(data))
@@ -46,7 +46,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if enc is None:
         raise InputError("binary data, not text: NUL bytes" if b"\x00" in data else _CANNOT)
     try:
-        return _check_text(data.decode(enc), enc), enc
+        return check_text(data.decode(enc), enc), enc
     except UnicodeDecodeError as e:
         raise InputError(f"{_CANNOT} (looked like {enc}, invalid at byte {e.start})") from e
 
@@ -68,7 +68,7 @@ def _guess_encoding(data: bytes) -> str | None:
     return None
 
 
-def _check_text(text: str, encoding: str) -> str:
+def check_text(text: str, encoding: str) -> str:
     if not text:
         raise InputError("empty file")
     if not text.strip():

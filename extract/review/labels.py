@@ -28,7 +28,8 @@ APPROX = MappingProxyType({
     "approx": "约数", "more_than": "多于", "less_than": "少于", "at_least": "不低于", "at_most": "不超过",
 })
 DIRECTION = MappingProxyType({"+": "增", "-": "减"})
-FORMAT = MappingProxyType({"txt": "文本", "docx": "Word", "pdf": "PDF"})
+FORMAT = MappingProxyType({"txt": "文本", "docx": "Word", "pdf": "PDF", "xlsx": "Excel",
+                           "xls": "Excel", "html": "网页"})
 STATUS = MappingProxyType({"ok": "已读取", "error": "出错", "skipped": "跳过"})
 
 
