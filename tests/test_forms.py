@@ -10,6 +10,7 @@ import pytest
 import formgen
 from extract.core.model import Document
 from extract.core.patterns import load_patterns
+from extract.ingest import read_document
 from extract.pipeline import analyse
 
 KEYS = ("row_type", "level3", "target", "actual", "weight", "score")
@@ -35,6 +36,23 @@ def test_every_layout_gives_the_forms_rows_and_flags(patterns, layout, variant):
         want = [tuple(_norm(r.get(k)) for k in KEYS) for r in formgen.expected_rows(form)]
         assert [tuple(_norm(getattr(r, k)) for k in KEYS) for r in a.indicators] == want, (seed, layout)
         assert sorted({c.check for c in a.flags}) == sorted(formgen.expected_flags(form)), (seed, layout)
+
+
+def _rows_and_flags(a):
+    return ([tuple(_norm(getattr(r, k)) for k in KEYS) for r in a.indicators],
+            sorted({c.check for c in a.flags}))
+
+
+@pytest.mark.parametrize("layout", formgen.FILE_LAYOUTS)
+def test_every_file_shape_gives_the_same_rows_and_flags_as_the_text(patterns, layout, tmp_path):
+    """HTML, .xlsx, .docx and a ruled PDF table of one form read as its pipe-text rendering."""
+    for variant in formgen.VARIANTS:
+        form = formgen.make_form(7, variant=variant)
+        text = analyse(Document("t.txt", "t.txt", "txt", formgen.render(form, "pipes")), patterns)
+        path = formgen.write_file(form, layout, tmp_path)
+        doc = read_document(path, path.name, ocr="none", patterns=patterns)
+        assert _rows_and_flags(analyse(doc, patterns)) == _rows_and_flags(text), (variant, layout)
+        assert _rows_and_flags(text)[1] == sorted(formgen.expected_flags(form))
 
 
 def test_fused_digits_are_left_unread(patterns):

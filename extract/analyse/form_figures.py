@@ -121,15 +121,15 @@ def form_figures(read: FormRead, text: str, figures: list[Figure], patterns: Pat
         totals = [t for t in read.totals if t.form == form]
         weight = _total_figure(text, totals[0].weight, "分值合计", doc_id) if totals else None
         score = _total_figure(text, totals[0].score, "总分", doc_id) if totals else None
+        weight, score = ((taken.get(f.start) or f) if f is not None else None for f in (weight, score))
         for f in (weight, score):
-            if f is not None and f.start not in taken:
-                taken[f.start] = f
+            if f is not None:
+                taken.setdefault(f.start, f)
         mine = [r for r in rows_out if r.form == form]
         forms.append(FormRows(
             form=form, rows=tuple((r, of_cell.get(r.row_id, {})) for r in mine),
             whole=tuple(r.row_id for r in mine if r.row_type == "funds"
                         and whole.fullmatch(read.cells[r.row_id]["label"].key)),
-            total_weight=weight if weight is not None and taken.get(weight.start) is weight else None,
-            total_score=score if score is not None and taken.get(score.start) is score else None,
+            total_weight=weight, total_score=score,
             reasoned=frozenset(r.row_id for r in mine if r.row_id in read.reasoned)))
     return sorted(taken.values(), key=lambda f: (f.start, f.end)), tuple(rows_out), tuple(forms)

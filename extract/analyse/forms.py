@@ -168,7 +168,7 @@ class FormReader:
             elif label is not None and (c.kind in ("num", "pct", "placeholder", "fused")
                                         or self.amount.fullmatch(c.key)):
                 values.append(c if c.kind != "val" else replace(c, kind="num"))
-            elif c.kind != "noise":
+            elif c.kind != "noise" and not (caption and c.key == caption.key):   # a merged caption repeated
                 break
             i += 1
         flush()

@@ -168,9 +168,7 @@ def _table_sums(ctx: Context) -> Iterator[CheckResult]:
 
 @check("sum_mismatch", "error")
 def sum_mismatch(ctx: Context) -> Iterator[CheckResult]:
-    done = list(_sums(ctx))
-    yield from done
-    yield from forms.novel(done, forms.funds_sums(ctx))
+    yield from forms.novel(_sums(ctx), forms.funds_sums(ctx), ctx.forms)
 
 
 def _sums(ctx: Context) -> Iterator[CheckResult]:
@@ -299,9 +297,7 @@ def _rate_result(ctx, name, rate: Figure, num: Figure, den: Figure) -> CheckResu
 
 @check("rate_mismatch", "error")
 def rate_mismatch(ctx: Context) -> Iterator[CheckResult]:
-    done = list(_rates(ctx))
-    yield from done
-    yield from forms.novel(done, forms.funds_rates(ctx))
+    yield from forms.novel(_rates(ctx), forms.funds_rates(ctx), ctx.forms)
 
 
 def _rates(ctx: Context) -> Iterator[CheckResult]:

@@ -157,9 +157,7 @@ def stale_forecast(ctx: Context) -> Iterator[CheckResult]:
 
 @check("target_unmet", "warning")
 def target_unmet(ctx: Context) -> Iterator[CheckResult]:
-    done = list(_table_targets(ctx))
-    yield from done
-    yield from forms.novel(done, forms.targets(ctx))
+    yield from forms.novel(_table_targets(ctx), forms.targets(ctx), ctx.forms)
 
 
 def _table_targets(ctx: Context) -> Iterator[CheckResult]:

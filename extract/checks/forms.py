@@ -20,15 +20,16 @@ _HEADS = {"initial": "年初预算数", "budget": "全年预算数", "executed":
 HUNDRED = Decimal(100)
 
 
-def novel(done: Iterable[CheckResult], mine: Iterable[CheckResult]) -> Iterator[CheckResult]:
-    """The form's results that no earlier result of the same check has already given: one that
-    cites the same cells, or a flag sharing any of them (a table check that paired other cells
-    and passed them leaves the form's own pairing standing)."""
-    same = {frozenset(r.figure_ids) for r in done}
-    flagged = {i for r in done if r.status == "fail" for i in r.figure_ids}
-    for r in mine:
-        if frozenset(r.figure_ids) not in same and not flagged & set(r.figure_ids):
+def novel(done: Iterable[CheckResult], mine: Iterable[CheckResult], forms) -> Iterator[CheckResult]:
+    """The table check's results that touch no cell of a read form, then the form's own: where
+    a form was read, its rows and columns say which cells go together, better than a table's
+    columns counted across merged and empty cells."""
+    cells = {f.figure_id for form in forms for _, row in form.rows for f in row.values()}
+    cells |= {f.figure_id for form in forms for f in (form.total_weight, form.total_score) if f is not None}
+    for r in done:
+        if not cells & set(r.figure_ids):
             yield r
+    yield from mine
 
 
 def funds_sums(ctx) -> Iterator[CheckResult]:

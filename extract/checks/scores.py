@@ -22,9 +22,7 @@ def _table_scores(ctx: Context):
 
 @check("score_over_weight", "error")
 def score_over_weight(ctx: Context) -> Iterator[CheckResult]:
-    done = list(_overs(ctx))
-    yield from done
-    yield from forms.novel(done, forms.row_scores(ctx))
+    yield from forms.novel(_overs(ctx), forms.row_scores(ctx), ctx.forms)
 
 
 def _overs(ctx: Context) -> Iterator[CheckResult]:
@@ -82,9 +80,7 @@ def score_total_mismatch(ctx: Context) -> Iterator[CheckResult]:
                 results.append(_score_total(ctx, "分值合计", t, weights + [f for f in after if f.role == "weight"]))
             elif len(scores) >= 2:
                 results.append(_score_total(ctx, _name(t), t, scores))
-    done = list(_merge_same_total(results))
-    yield from done
-    yield from forms.novel(done, forms.score_totals(ctx))
+    yield from forms.novel(_merge_same_total(results), forms.score_totals(ctx), ctx.forms)
 
 
 def _blocks(ctx: Context, items: list[tuple[str, Figure]]) -> list[CheckResult]:
