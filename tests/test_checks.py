@@ -226,6 +226,12 @@ def test_repeat_of_approximate_figures_that_overlap_is_not_a_conflict():
     assert "fail" not in statuses("铺设污水管网5900米。\n后续再次统计，污水管网5000余米。", "conflicting_repeat")
 
 
+def test_a_percent_glued_to_the_next_cells_digits_is_not_judged():
+    # an export that dropped the separators: 满意度 90% | 实际 90% | 分值 2 fused into 90%290%
+    assert statuses("服务对象满意度90%290%40总分100", "percent_out_of_range") == ["not_assessable", "not_assessable"]
+    assert statuses("服务对象满意度为290%。", "percent_out_of_range") == ["fail"]
+
+
 def test_percent_out_of_range():
     assert statuses("群众满意度为98.5%。", "percent_out_of_range") == ["pass"]
     assert statuses("群众满意度为100.5%。", "percent_out_of_range") == ["fail"]

@@ -74,9 +74,24 @@ def percent_out_of_range(ctx: Context) -> Iterator[CheckResult]:
     for f in ctx.figures:
         if f.kind != "percent" or f.role in ("growth_rate", "delta") or not ctx.rx["bounded_share"].search(f.indicator):
             continue
+        if _fused(ctx.text, f):
+            yield ctx.result("percent_out_of_range", "not_assessable", [f], message_key="percent_out_of_range.fused",
+                             name=f.indicator, value=f.surface)
+            continue
         status = "fail" if ctx.of(f).lo > 100 else "pass"
         yield ctx.result("percent_out_of_range", status, [f], stated=ctx.of(f), expected=_SHARE_RANGE, within=True,
                          name=f.indicator, value=f.surface)
+
+
+# Characters that glue a number to the next cell's when an export drops the separators
+# (90%290%40, 880%^80%): a percent with one of them beside it may hold another cell's digits.
+_GLUE = set("0123456789%$^")
+
+
+def _fused(text: str, f: Figure) -> bool:
+    before = text[f.start - 1] if f.start > 0 else ""
+    after = text[f.end] if f.end < len(text) else ""
+    return before in _GLUE and before != "" or after in _GLUE and after != ""
 
 
 @check("enumeration_count", "warning")

@@ -21,6 +21,7 @@ MESSAGES = MappingProxyType({
     "conflicting_repeat.fail": "{name}前后两处数值不一致：{first}与{second}{hint}",
     "percent_out_of_range.pass": "{name}{value}在合理范围内",
     "percent_out_of_range.fail": "{name}为{value}，超过100%",
+    "percent_out_of_range.fused": "{name}{value}与相邻数字连写，无法确定其数值，未作核对",
     "enumeration_count.pass": "宣布{announced}项，列出{listed}项，一致",
     "enumeration_count.fail": "宣布“{surface}”，实际列出{listed}项",
     "stale_forecast.fail": "{year}年度报告仍使用“{words}”的表述，应写明截至年末的实际情况",
