@@ -91,7 +91,7 @@ def row_scores(ctx) -> Iterator[CheckResult]:
             if score and weight:
                 status = "fail" if ctx.of(score).lo > ctx.of(weight).hi else "pass"
                 yield ctx.result("score_over_weight", status, [score, weight], stated=ctx.of(score),
-                                 expected=ctx.of(weight), key=row.row_id, name=f"“{row.level3}”",
+                                 expected=ctx.of(weight), key=row.row_id, name=row.level3,
                                  score=score.surface, weight=weight.surface)
 
 
@@ -123,7 +123,7 @@ def targets(ctx) -> Iterator[CheckResult]:
             if not target or not actual:
                 continue
             common = dict(stated=ctx.of(actual), expected=ctx.of(target), key=row.row_id,
-                          name=f"“{row.level3}”", actual=row.actual, target=row.target,
+                          name=row.level3, actual=row.actual, target=row.target,
                           score=row.score, weight=row.weight)
             if row.met == "yes":
                 yield ctx.result("target_unmet", "pass", cited, **common)
@@ -132,6 +132,9 @@ def targets(ctx) -> Iterator[CheckResult]:
             full = score is not None and weight is not None and ctx.of(score).lo >= ctx.of(weight).hi
             if full:
                 yield ctx.result("target_unmet", "fail", cited, **common)
+            elif (score is None or weight is None) and not (row.row_id in form.reasoned and not row.reason):
+                yield ctx.result("target_unmet", "not_assessable", cited, message_key="target_unmet.unscored",
+                                 **common)
             elif not row.reason and row.row_id in form.reasoned:
                 yield ctx.result("target_unmet", "fail", cited, message_key="target_unmet.no_reason", **common)
             else:
