@@ -47,7 +47,6 @@ class FormRead:
     cells: dict[str, dict[str, Cell]] = field(default_factory=dict)   # row_id -> column -> cell
     totals: list[Total] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)               # row_id -> money unit (funds)
-    block_weights: dict[tuple[int, str], Cell] = field(default_factory=dict)
     reasoned: set[str] = field(default_factory=set)   # row_ids of rows whose form has a 偏差原因 column
 
 
@@ -207,18 +206,11 @@ class FormReader:
                 flush()
                 if c.kind == "l1" and last != "l1":
                     level1, level2 = regex.sub(r"[（(].*", "", c.text), ""
-                    weight = regex.search(r"[（(](\d+(?:\.\d+)?)分?[)）]", c.key)
-                    if weight:
-                        out.block_weights[(form, level1)] = c
-                elif c.kind == "weight_only":
-                    out.block_weights[(form, "?")] = c
-                else:
+                elif c.kind == "l2" or c.kind == "l1":    # 满意度指标 under 满意度指标: its 二级
                     level2 = c.text
                     block = self._block(c.key)
                     if block and self._block(level1 + "指标") != block and level1 != block:
                         level1 = block
-                    if (form, "?") in out.block_weights and level1:
-                        out.block_weights[(form, level1)] = out.block_weights.pop((form, "?"))
                 last = c.kind
                 i += 1
                 continue
