@@ -25,7 +25,8 @@ from extract.ingest import FORMATS, read_document  # noqa: E402
 from support import error_of, write  # noqa: E402
 
 CORPUS = ROOT / "corpora"
-REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json"))
+# the narrative reports, each also rendered as .docx and .pdf (the forms are kept in one shape)
+REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json") if (CORPUS / f"{p.stem}.txt").exists())
 SAMPLE = CORPUS / "jiedao-2023.txt"
 
 

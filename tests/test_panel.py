@@ -66,6 +66,28 @@ def test_metadata_from_titles(title, unit, year, kind, project):
         assert m.unit == unit
 
 
+@pytest.mark.parametrize("text,unit,project,kind,grade", [
+    ("2024年度项目支出绩效自评表\n项目名称 | 村道养护项目\n主管部门 | 某县交通局 | 实施单位 | 某县公路养护站\n"
+     "总分 | 100 | 95.5 | 优\n", "某县公路养护站", "村道养护项目", "项目支出", "优"),
+    ("2023年度专项资金绩效目标自评表专项资金名称乡村书屋补助负责人及电话张某县级主管部门某县文化局"
+     "实施单位某县图书馆项目资金(万元)\n", "某县图书馆", "乡村书屋补助", "项目支出", ""),
+    ("财政项目绩效自评表单位名称:某市第二医院填报日期:2022年3月1日项目名称门诊楼改造主管部门某市卫健委\n",
+     "某市第二医院", "门诊楼改造", "项目支出", ""),
+])
+def test_metadata_from_a_forms_header_fields(text, unit, project, kind, grade):
+    """A form names its project and its reporting unit (实施单位, not the 主管部门 above it) in
+    header fields, with or without separators between them."""
+    m = read_metadata(text, Layout(text))
+    assert (m.unit, m.project, m.report_type, m.grade) == (unit, project, kind, grade)
+
+
+def test_a_narrative_report_keeps_its_title_and_signature_before_a_forms_fields():
+    text = ("某县2023年乡村道路改造项目\n项目支出绩效自评报告\n\n项目名称 | 某县2023年乡村道路改造项目\n"
+            "主管部门 | 某县交通局 | 实施单位 | 某县公路养护站\n")
+    m = read_metadata(text, Layout(text))
+    assert (m.unit, m.project) == ("某县交通局", "乡村道路改造项目")
+
+
 REPORT = """某县文化馆{year}年度部门整体支出绩效自评报告
 
 一、预算收支情况

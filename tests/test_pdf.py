@@ -29,7 +29,7 @@ from support import error_of, write  # noqa: E402
 from extract.ingest.lines import clean_spaces, is_heading, is_page_number  # noqa: E402
 
 CORPUS = ROOT / "corpora"
-REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json"))
+REPORTS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json") if (CORPUS / f"{p.stem}.pdf").exists())
 
 
 def occurrences(text: str, surface: str) -> list[int]:

@@ -18,9 +18,10 @@ from support import read_rows as _rows
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpora"
-REPORTS = sorted(CORPUS.glob("*.txt"))
+FORMS = sorted([*CORPUS.glob("*.xlsx"), *CORPUS.glob("*.html")])    # 自评表 as a workbook and a web page
+REPORTS = sorted(CORPUS.glob("*.txt")) + FORMS
 
-# Accuracy floors on the corpus .txt reports; raise them as the extractor improves.
+# Accuracy floors on the corpus .txt reports and forms; raise them as the extractor improves.
 FLOORS = {"figure F1": 0.95, "detection F1": 0.97, "indicator accuracy": 0.80}
 
 
@@ -49,6 +50,22 @@ def test_corpus_accuracy_floors(corpus_run):
         assert totals[key] >= floor, (key, totals[key])
     for doc_id, doc in report["documents"].items():
         assert doc["f1"] >= 0.90, (doc_id, doc["f1"])
+
+
+@pytest.mark.corpus
+def test_corpus_forms_are_read_whole(corpus_run):
+    """The workbook and the web page of corpora/: every indicator row found with its four
+    cells, every planted contradiction flagged and nothing else, the panel's cells right."""
+    _, _, report = corpus_run
+    forms = {d["name"]: d for d in report["documents"].values() if d["name"] in {p.stem for p in FORMS}}
+    assert len(forms) == len(FORMS) == 2
+    for name, doc in forms.items():
+        rows = doc["indicators"]
+        assert rows["recall"] == rows["precision"] == 1.0, (name, rows["missed_rows"], rows["extra_rows"])
+        for cell in ("target", "actual", "weight", "score"):
+            assert rows["cells"][cell]["accuracy"] == 1.0, (name, cell, rows["cells"][cell])
+        assert doc["flags"]["fp"] == doc["flags"]["fn"] == 0 and doc["flags"]["tp"] >= 2, (name, doc["flags"])
+        assert doc["panel"]["right"] == doc["panel"]["gold"] == 5 and all(doc["panel"]["metadata"].values())
 
 
 @pytest.mark.corpus

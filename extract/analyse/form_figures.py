@@ -23,6 +23,7 @@ _FUNDS_ROLES = {"initial": "budget", "budget": "budget", "executed": "executed",
                 "weight": "weight", "score": "score"}
 _FUNDS_HEADS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数", "rate": "执行率",
                 "weight": "分值", "score": "得分"}
+_RATE_POINTS = "预算执行率"
 _MONEY_COLUMNS = ("initial", "budget", "executed")
 _COLUMNS = ("tvalue", "target", "actual", "weight", "score")
 
@@ -73,6 +74,8 @@ def form_figures(read: FormRead, text: str, figures: list[Figure], patterns: Pat
                 unit = read.units.get(row.row_id, "") if col in ("initial", "budget", "executed") else \
                     ("%" if col == "rate" else "分")
                 role, name = _FUNDS_ROLES[col], row.level3 + _FUNDS_HEADS[col]
+                if col in ("weight", "score"):      # the points of the standard form's 预算执行率
+                    name = _RATE_POINTS
                 approx = "exact"
             elif col in _COLUMNS:
                 if col in ("weight", "score"):
@@ -119,12 +122,13 @@ def form_figures(read: FormRead, text: str, figures: list[Figure], patterns: Pat
     whole = patterns.rx["funds_whole"]
     for form in sorted({r.form for r in rows_out}):
         totals = [t for t in read.totals if t.form == form]
-        weight = _total_figure(text, totals[0].weight, "分值合计", doc_id) if totals else None
+        weight = _total_figure(text, totals[0].weight, "总分", doc_id) if totals else None
         score = _total_figure(text, totals[0].score, "总分", doc_id) if totals else None
-        weight, score = ((taken.get(f.start) or f) if f is not None else None for f in (weight, score))
+        weight, score = ((replace(taken[f.start], indicator="总分", role="total") if f.start in taken else f)
+                         if f is not None else None for f in (weight, score))
         for f in (weight, score):
             if f is not None:
-                taken.setdefault(f.start, f)
+                taken[f.start] = f
         mine = [r for r in rows_out if r.form == form]
         forms.append(FormRows(
             form=form, rows=tuple((r, of_cell.get(r.row_id, {})) for r in mine),

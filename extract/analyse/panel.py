@@ -51,7 +51,7 @@ def canonical(p: Patterns, f: Figure) -> tuple[str, ...]:
         return ()
     if f.table is not None:
         label, column = f.row_label, f.col_header
-        whole = p.rx["total_word"].fullmatch(label) or (p.rx["whole_fund"].search(label) and f.kind == "money")
+        whole = p.rx["total_word"].fullmatch(label) or (p.rx["whole_fund"].search(label) and f.kind in ("money", "percent"))
         if not whole or not column:
             return ()
         column = regex.sub(r"[（(].*?[)）]", "", column)  # technical: a bracketed unit or note
