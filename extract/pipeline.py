@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analyse.context import annotate
+from .core.names import shown
 from .analyse.figures import Recognizer
 from .analyse.form_figures import form_figures
 from .analyse.forms import FormReader
@@ -25,7 +26,7 @@ from .analyse.structure import Layout
 from .analyse.tables import annotate_tables
 from .checks import identity, run_checks
 from .core import rows
-from .core.errors import InputError
+from .core.errors import InputError, NotAReport
 from .core.model import Analysis, Document, Figure, Grid
 from .core.patterns import Patterns, load_patterns
 from .ingest import FORMATS, Ocr, read_document
@@ -116,10 +117,11 @@ class Report:
         return rows.tables(self)
 
 
-def error_report(path: str | os.PathLike, doc_id: str, message: str, seconds: float = 0.0) -> Report:
+def error_report(path: str | os.PathLike, doc_id: str, message: str, seconds: float = 0.0,
+                 status: str = "error") -> Report:
     suffix = Path(path).suffix.lower()
-    return Report(doc_id=doc_id, source=str(path), format=FORMATS.get(suffix, suffix.lstrip(".")),
-                  status="error", error=message, seconds=seconds)
+    return Report(doc_id=doc_id, source=shown(path), format=FORMATS.get(suffix, suffix.lstrip(".")),
+                  status=status, error=message, seconds=seconds)
 
 
 def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False,
@@ -130,7 +132,8 @@ def process(path: Path, doc_id: str, patterns: Patterns, *, strict: bool = False
         doc = read_document(path, doc_id, max_bytes=max_bytes, ocr=ocr, timeout=None, patterns=patterns)
         analysis = analyse(doc, patterns, strict=strict)
     except InputError as e:
-        return error_report(path, doc_id, str(e), time.perf_counter() - t0)
+        return error_report(path, doc_id, str(e), time.perf_counter() - t0,
+                            status="skipped" if isinstance(e, NotAReport) else "error")
     except MemoryError:     # not the document's fault alone: the batch records it
         raise
     except Exception as e:  # a bug: record it for this document, keep the batch going

@@ -168,3 +168,115 @@ def test_the_good_document_is_intact(batch):
     assert len(figures) == 144
     docs = {d["doc_id"]: d for d in _rows(out / "documents.csv")}
     assert set(docs) == set(reports)
+
+
+# ---------------------------------------------------------------- archive accidents (issue: whole archives)
+
+@pytest.fixture(scope="module")
+def long_batch(tmp_path_factory):
+    """One good report beside a sentence of a megabyte with no 。 or line end (a figure in it,
+    then a million-digit number), and 24-digit amounts in a rate relation."""
+    base = tmp_path_factory.mktemp("long")
+    inputs = base / "in"
+    inputs.mkdir()
+    shutil.copy(GOOD, inputs / "good.txt")
+    filler = "，".join(f"第{i}项工作推进有序" for i in range(40000))
+    (inputs / "long.txt").write_text(f"本年度共完成培训12场，{filler}，另收入{'7' * 1_000_000}元。\n",
+                                     encoding="utf-8")
+    (inputs / "huge.txt").write_text(f"本年度支出合计{'9' * 24}万元，执行率为95%，预算数{'1' * 24}万元。\n",
+                                     encoding="utf-8")
+    out = base / "out"
+    reports = run([inputs], out)
+    from extract.review import write_report
+    write_report(out)           # as `jixiao run` does after the batch
+    return reports, out
+
+
+def test_a_megabyte_sentence_and_huge_numbers_complete_the_batch(long_batch):
+    reports, out = long_batch
+    assert sorted(r.status for r in reports) == ["ok", "ok", "ok"]
+    for name in ("documents", "figures", "checks", "flags", "panel"):
+        assert (out / f"{name}.csv").exists() and (out / f"{name}.parquet").exists(), name
+    assert (out / "report.html").exists()
+    import pyarrow.parquet as pq
+    figures = pq.read_table(out / "figures.parquet").to_pylist()
+    assert any(f["doc_id"] == "long.txt" and f["value"] == "7" * 1_000_000 for f in figures)
+    huge = [f for f in figures if f["doc_id"] == "huge.txt" and f["unit"] == "万元"]
+    assert sorted(f["value"] for f in huge) == sorted(["9" * 24, "1" * 24])
+    good = [f for f in _rows(out / "figures.csv") if f["doc_id"] == "good.txt"]
+    assert len(good) > 100
+
+
+def test_a_figure_row_carries_the_sentence_around_it_not_a_megabyte(long_batch):
+    from extract.analyse.structure import SENTENCE_CHARS
+    _, out = long_batch
+    rows = [f for f in _rows(out / "figures.csv") if f["doc_id"] == "long.txt"]
+    first = next(f for f in rows if f["surface"] == "12场")
+    assert first["sentence"].startswith("本年度共完成培训12场") and first["sentence"].endswith("…")
+    assert all(len(f["sentence"]) <= SENTENCE_CHARS + 2 for f in rows)
+    assert (out / "figures.csv").stat().st_size < 4 * 1024 * 1024     # the text alone is 1.4 MB
+
+
+def test_outputs_get_the_mode_of_any_new_file(long_batch):
+    _, out = long_batch
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in [*out.glob("*.csv"), *out.glob("*.parquet"), out / "report.html", *(out / "text").iterdir()]:
+        assert p.stat().st_mode & 0o777 == 0o666 & ~mask, p
+
+
+@pytest.fixture(scope="module")
+def accidents(tmp_path_factory):
+    """What unzipping and copying archives leaves: a GBK file name, a FIFO and a link to a
+    device named .txt/.pdf, a name of 80 Chinese characters, `x.txt` beside a folder
+    `x.txt.txt/`, a .docm, an image — beside one good report. Run twice."""
+    base = tmp_path_factory.mktemp("accidents")
+    inputs = base / "in"
+    inputs.mkdir()
+    shutil.copy(GOOD, inputs / "good.txt")
+    os.chdir(inputs)
+    try:
+        with open("预算".encode("gbk") + b".txt", "wb") as fh:
+            fh.write("收入合计100万元。".encode("utf-8"))
+        os.mkfifo("pipe.txt")
+        os.mkfifo("pipe.pdf")
+        os.symlink("/dev/zero", "zero.txt")
+        Path("长" * 80 + ".txt").write_text("收入合计200万元。", encoding="utf-8")
+        Path("x.txt").write_text("收入合计300万元。", encoding="utf-8")
+        Path("x.txt.txt").mkdir()
+        Path("x.txt.txt/a.txt").write_text("支出合计50万元。", encoding="utf-8")
+        Path("m.docm").write_bytes(b"PK\x03\x04 not really")
+        Path("scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    finally:
+        os.chdir(ROOT)
+    out = base / "out"
+    first = run([inputs], out)
+    second = run([inputs], out)
+    return first, second, out
+
+
+def test_archive_accidents_are_one_row_each_and_the_batch_completes(accidents):
+    first, second, out = accidents
+    docs = {d["doc_id"]: d for d in _rows(out / "documents.csv")}
+    assert len(docs) == len(first) == len(second) == 10
+    status = {k: (d["status"], d["error"]) for k, d in docs.items()}
+    assert status["good.txt"][0] == status["x.txt"][0] == status["x.txt.txt/a.txt"][0] == "ok"
+    assert status["预算.txt"][0] == "ok"                         # shown in Chinese, read by its bytes
+    assert status["长" * 80 + ".txt"][0] == "ok"
+    for name in ("pipe.txt", "pipe.pdf"):
+        assert status[name] == ("error", "not a file: a named pipe (FIFO), not read")
+    assert status["zero.txt"] == ("error", "not a file: a device, not read")
+    assert status["m.docm"][0] == "error" and ".docm" in status["m.docm"][1]
+    assert status["scan.png"][0] == "skipped" and "PDF" in status["scan.png"][1]
+    values = {f["doc_id"]: f["value"] for f in _rows(out / "figures.csv") if f["unit"] == "万元"}
+    assert (values["预算.txt"], values["长" * 80 + ".txt"], values["x.txt"], values["x.txt.txt/a.txt"]) == \
+        ("100", "200", "300", "50")
+    assert (out / "documents.parquet").exists() and (out / "figures.parquet").exists()
+
+
+def test_every_document_text_is_found_where_its_offsets_point(accidents):
+    from extract.outputs.paths import text_path
+    _, _, out = accidents
+    for d in _rows(out / "documents.csv"):
+        if d["status"] == "ok":
+            assert int(d["chars"]) == len(text_path(out, d["doc_id"]).read_text(encoding="utf-8"))

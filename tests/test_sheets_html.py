@@ -53,9 +53,10 @@ def workbook(tmp_path: Path, name: str = "zp.xlsx") -> Path:
 
 def test_the_new_formats_are_registered_and_discovered(tmp_path):
     assert {FORMATS[s] for s in (".xlsx", ".xls", ".html", ".htm")} == {"xlsx", "xls", "html"}
-    for name in ("a.xlsx", "b.XLS", "c.html", "d.htm", "e.et", "f.png"):
+    for name in ("a.xlsx", "b.XLS", "c.html", "d.htm", "e.et", "f.png", "g.json"):
         (tmp_path / name).write_bytes(b"x")
-    assert [d for _, d in discover([tmp_path]).files] == ["a.xlsx", "b.XLS", "c.html", "d.htm", "e.et"]
+    # an image is listed (a `skipped` row says why), a gold file is not a report
+    assert [d for _, d in discover([tmp_path]).files] == ["a.xlsx", "b.XLS", "c.html", "d.htm", "e.et", "f.png"]
 
 
 # ---------------------------------------------------------------- .xlsx

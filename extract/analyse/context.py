@@ -65,7 +65,7 @@ class Context:
             anchor = _anchor(anchors, f, role)
             indicator, own = self._indicator(f, role, subject, lead, anchor, clause_start, prev_end, s_start)
             g = replace(f, indicator=indicator, role=role, direction=direction,
-                        sentence=self.text[s_start:s_end].strip())
+                        sentence=self.layout.sentence_text(self.text, f.start, f.end))
             if own:
                 anchors.append(g)
             out.append(g)

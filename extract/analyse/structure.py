@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from ..core.patterns import Patterns, load_patterns
 
+SENTENCE_CHARS = 600   # the longest sentence a figure row carries whole (Layout.sentence_text)
+
 _CN = {c: i for i, c in enumerate("零一二三四五六七八九", 0)}
 _LEVELS = (1, 2, 3, 4)   # heading_1 … heading_4 of patterns/structure.yaml
 
@@ -240,6 +242,20 @@ class Layout:
         if i >= 0 and self.sentences[i][0] <= offset < self.sentences[i][1]:
             return self.sentences[i]
         return (offset, offset)
+
+    def sentence_text(self, text: str, start: int, end: int) -> str:
+        """The sentence a figure at `start:end` stands in, as a figure row carries it: whole up
+        to SENTENCE_CHARS, else the SENTENCE_CHARS around the figure with `…` where it is cut.
+        Every figure row carries its sentence, so a sentence of a megabyte holding 10,000
+        figures would otherwise write 10 GB; the whole sentence stays in `text/`."""
+        s_start, s_end = self.sentence_at(start)
+        if s_end - s_start <= SENTENCE_CHARS:
+            return text[s_start:s_end].strip()
+        half = (SENTENCE_CHARS - (end - start)) // 2     # negative: a figure longer than that
+        a = max(s_start, start - max(half, 0))
+        b = min(s_end, a + SENTENCE_CHARS)
+        a = max(s_start, min(a, b - SENTENCE_CHARS))
+        return ("…" if a > s_start else "") + text[a:b].strip() + ("…" if b < s_end else "")
 
     def row_at(self, offset: int) -> tuple[Table, int, TableRow] | None:
         """The table, 0-based row index and row containing `offset`, if any."""

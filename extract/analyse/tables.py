@@ -145,10 +145,9 @@ class TableReader:
             role = "score"
         if total and role != "execution_rate":
             role = "total"
-        s_start, s_end = self.layout.sentence_at(f.start)
         return replace(f, indicator=cell_indicator(label, column.name, total), role=role, direction="",
                        table=table.index, row=r + 1, col=j + 1, row_label=label, col_header=column.name,
-                       sentence=self.text[s_start:s_end].strip())
+                       sentence=self.layout.sentence_text(self.text, f.start, f.end))
 
 
 def annotate_tables(figures: list[Figure], text: str, scan: str, layout: Layout,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from ..core import rows
+from ..core.names import shown
 from ..core.patterns import Patterns, load_patterns, patterns_dir
 from ..ingest.ocr import threads_for
 from ..pipeline import Report
@@ -135,7 +136,7 @@ def _resumed_report(outdir: Path, item: Item) -> Report:
     meta = read_meta(outdir, item.key)
     documents = meta["rows"].get("documents") or [[]]
     row = dict(zip(rows.TABLES["documents"], documents[0]))
-    return Report(doc_id=item.doc_id, source=item.path, format=row.get("format", ""),
+    return Report(doc_id=item.doc_id, source=shown(item.path), format=row.get("format", ""),
                   status=meta["status"], error=meta["error"])
 
 

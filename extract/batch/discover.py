@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ..ingest import FORMATS
+from ..core.names import shown
+from ..ingest import ADVICE, FORMATS, IMAGES
 from .plan import STATE
 
 # Files that are reports in a format we cannot read: listed as errors, not ignored.
-KNOWN_REPORT_SUFFIXES = {".doc", ".wps", ".rtf", ".odt", ".wpt", ".ofd", ".et", ".xlsm"}
+# A scanned page kept as an image is a report too, unread.
+KNOWN_REPORT_SUFFIXES = {*ADVICE, ".wpt", *IMAGES}
 
 
 @dataclass
@@ -23,7 +25,8 @@ class Discovery:
 
 
 def discover(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike | None = None) -> Discovery:
-    """Files to process with their doc_ids: paths relative to the folder given, `/`-separated.
+    """Files to process with their doc_ids: paths relative to the folder given, `/`-separated,
+    as text (`core.names.shown`: a GBK name is shown in Chinese, the file opened by its bytes).
 
     In folders, files of other kinds (gold JSON, README) are ignored, and so are `outdir` and
     every folder holding jixiao's state folder (an output folder of an earlier run); a file or
@@ -60,7 +63,7 @@ def discover(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike | No
                     if name.startswith(".") or (suffix not in FORMATS and suffix not in KNOWN_REPORT_SUFFIXES):
                         found.ignored += 1
                         continue
-                    add(path, path.relative_to(item).as_posix(), item.name)
+                    add(path, shown(path.relative_to(item).as_posix()), shown(item.name))
         else:
-            add(item, item.name, item.parent.name)
+            add(item, shown(item.name), shown(item.parent.name))
     return found

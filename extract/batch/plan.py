@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..core import rows
 from ..core.errors import JixiaoError
+from ..ingest import not_a_file
 from ..ingest.ocr import PAGE_TIMEOUT
 from ..outputs.files import write_text
 
@@ -75,8 +76,12 @@ def pipeline_version(patterns: str | os.PathLike, max_bytes: int, ocr: str = "ra
 
 
 def _sha256(path: Path) -> tuple[str, int, int]:
+    """The content hash of a regular file; a pipe or a device (a link to /dev/zero) is never
+    opened here — its reading fails with the reason, in its own row."""
     try:
         st = path.stat()
+        if not_a_file(st):
+            return "unreadable:not-a-file", st.st_size, st.st_mtime_ns
         h = hashlib.sha256()
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -98,7 +103,8 @@ def plan(files: list[tuple[Path, str]], version: str, known: dict) -> list[Item]
         except OSError:
             same = False
         digest, size, mtime = (prev["sha256"], prev["size"], prev["mtime_ns"]) if same else _sha256(path)
-        key = hashlib.sha256("\0".join((doc_id, source, digest, version)).encode()).hexdigest()[:32]
+        key = hashlib.sha256("\0".join((doc_id, source, digest, version)).encode("utf-8", "surrogateescape")
+                             ).hexdigest()[:32]
         items.append(Item(index, source, doc_id, digest, size, mtime, key))
     return items
 
@@ -156,7 +162,7 @@ def write_manifest(outdir: Path, version: str, items: list[Item], status: dict[s
     docs = [{"doc_id": i.doc_id, "source": i.path, "sha256": i.sha256, "size": i.size,
              "mtime_ns": i.mtime_ns, "key": i.key, "status": status.get(i.doc_id, "ok")} for i in items]
     write_text(outdir / STATE / "manifest.json",
-               json.dumps({"version": version, "documents": docs}, ensure_ascii=False, indent=0))
+               json.dumps({"version": version, "documents": docs}, indent=0))
     keep = {f"{i.key}.json" for i in items}
     for shard in (outdir / STATE / "docs").glob("*.json"):
         if shard.name not in keep:             # a changed file's or an older version's result

@@ -79,6 +79,14 @@ def shard_path(outdir: Path, key: str) -> Path:
     return Path(outdir) / STATE / "docs" / f"{key}.json"
 
 
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
 def store(outdir: str | os.PathLike, data: dict) -> None:
     """Write the document's text and tables, then its shard (the shard's presence means "done").
 
@@ -90,7 +98,10 @@ def store(outdir: str | os.PathLike, data: dict) -> None:
         write_text(text_path(Path(outdir), meta["doc_id"]), data["text"])
     for grid in data.get("grids", ()):
         write_grid(grid_path(Path(outdir), meta["doc_id"], grid.name), grid)
-    sections = {"meta": json.dumps(meta, ensure_ascii=False, default=str), **data["csv"]}
+    head = json.dumps(meta, ensure_ascii=False, default=str)
+    if not head.isascii() and _unencodable(head):    # a file name that is not UTF-8: escaped, kept exact
+        head = json.dumps(meta, default=str)
+    sections = {"meta": head, **data["csv"]}
     index, at = {}, 0
     for name, text in sections.items():
         size = len(text.encode("utf-8"))

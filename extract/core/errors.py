@@ -9,6 +9,11 @@ class InputError(JixiaoError):
     """A document cannot be read; it becomes one `error` row and the batch goes on."""
 
 
+class NotAReport(InputError):
+    """A file of the inputs that holds no report text to read (an image): listed as one
+    `skipped` row saying why, not an error of the batch."""
+
+
 class PatternError(JixiaoError):
     """The data in `patterns/` is malformed; raised before any document is read."""
 

@@ -12,6 +12,7 @@ from typing import Mapping
 
 from .interval import Interval, fmt, parse_bound
 from .model import CheckResult, Figure, Grid, IndicatorRow, Metadata, PanelRow, PanelSource
+from .names import shown
 
 DOCUMENT_COLUMNS = ("doc_id", "source", "format", "status", "error", "chars", "pages",
                     "figures", "flags", "seconds", "encoding", "unit", "year", "report_type",
@@ -174,7 +175,7 @@ def document_row(report) -> dict:
     doc = a.document if a else None
     ok = report.status == "ok"
     ocr = dict(doc.ocr_confidence) if doc else {}
-    return {"doc_id": report.doc_id, "source": report.source, "format": report.format,
+    return {"doc_id": report.doc_id, "source": shown(report.source), "format": report.format,
             "status": report.status, "error": report.error or unread_note(doc),
             "chars": len(doc.text) if doc else "", "pages": (doc.pages or "") if doc else "",
             "figures": len(a.figures) if ok and a else "", "flags": len(a.flags) if ok and a else "",

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..core.errors import JixiaoError
 from ..outputs.csvio import read_rows
 from ..outputs.files import write_text
+from ..outputs.paths import text_path
 from .forms import COLUMNS as _INDICATOR_COLUMNS, forms_totals, score_forms
 from .gold import doc_name, load_gold
 from .panel import panel_totals, score_panel
@@ -85,7 +86,7 @@ def evaluate(gold_dir, outdir) -> dict:
             not_scored.append({"doc_id": doc_id, "name": name, "status": d["status"],
                                "error": d.get("error") or ""})
             continue
-        text, rows = _read_text(out / "text" / f"{doc_id}.txt"), figures.get(doc_id, [])
+        text, rows = _read_text(text_path(out, doc_id)), figures.get(doc_id, [])
         result = {"name": name, **score_document(gold[name], text, rows)}
         add(kinds, result.pop("kinds"))
         if flag_rows is not None:

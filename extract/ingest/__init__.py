@@ -9,10 +9,13 @@ OCR; `sheets.py`, a sheet per page; `html.py`, and for an .xls that is really a 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 from pathlib import Path
 
-from ..core.errors import InputError
+from ..core.errors import InputError, NotAReport
+from ..core.names import shown
 from ..core.model import Document
 from ..core.patterns import Patterns
 from .docx import SAVE_AS, docx_text, mb
@@ -27,7 +30,8 @@ log = logging.getLogger(__name__)
 FORMATS: dict[str, str] = {".txt": "txt", ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx",
                            ".xls": "xls", ".html": "html", ".htm": "html"}
 
-_ADVICE = {
+# Formats a report comes in that are not read: each gets an error row saying what to do.
+ADVICE = {
     ".doc": f"old binary Word file (.doc): {SAVE_AS}",
     ".wps": f"WPS document (.wps): {SAVE_AS}",
     ".rtf": f"RTF file: {SAVE_AS}",
@@ -39,7 +43,7 @@ _ADVICE = {
     ".mht": "web archive (.mht): save the page as .html or PDF",
     ".mhtml": "web archive (.mhtml): save the page as .html or PDF",
 }
-_IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
+IMAGES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")
 
 
 def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
@@ -59,28 +63,28 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
     suffix = path.suffix.lower()
     fmt = FORMATS.get(suffix)
     if fmt is None:
-        if suffix in _ADVICE:
-            raise InputError(f"unsupported format: {_ADVICE[suffix]}")
-        if suffix in _IMAGES:
-            raise InputError("image file: OCR reads scanned PDFs only; put the image in a PDF "
+        if suffix in ADVICE:
+            raise InputError(f"unsupported format: {ADVICE[suffix]}")
+        if suffix in IMAGES:
+            raise NotAReport("image file: OCR reads scanned PDFs only; put the image in a PDF "
                              "or supply the PDF/docx")
         raise InputError(f"unsupported file type {suffix or '(none)'!r}: "
                          "expected .txt, .docx, .pdf, .xlsx, .xls, .html or .htm")
     data = _read_bytes(path, max_bytes)
     if fmt == "txt":
         text, encoding = decode_text(data)
-        doc = Document(doc_id, str(path), fmt, text, encoding)
+        doc = Document(doc_id, shown(path), fmt, text, encoding)
     elif fmt == "docx":
-        doc = Document(doc_id, str(path), fmt, docx_text(data, max_bytes))
+        doc = Document(doc_id, shown(path), fmt, docx_text(data, max_bytes))
     elif fmt == "html" or (fmt in ("xlsx", "xls") and looks_like_html(data)):  # a page named .xls
         text, encoding = html_text(data, max_bytes)
-        doc = Document(doc_id, str(path), fmt, text, encoding)
+        doc = Document(doc_id, shown(path), fmt, text, encoding)
     elif fmt in ("xlsx", "xls"):
         text, starts = _paged(sheet_pages(data, max_bytes))
-        doc = Document(doc_id, str(path), fmt, text, "", starts)
+        doc = Document(doc_id, shown(path), fmt, text, "", starts)
     else:
         pdf = read_pdf(data, ocr=ocr, timeout=timeout, patterns=patterns)
-        return Document(doc_id, str(path), fmt, pdf.text, "", tuple(pdf.page_starts),
+        return Document(doc_id, shown(path), fmt, pdf.text, "", tuple(pdf.page_starts),
                         frozenset(pdf.synthetic), pdf.ocr_confidence, pdf.glyphs, pdf.unread)
     if deadline is not None and time.monotonic() > deadline:
         raise InputError(f"timeout: reading took more than {timeout:g} s")
@@ -88,8 +92,16 @@ def read_document(path, doc_id: str, *, max_bytes: int = 200 * 1024 * 1024,
 
 
 def count_pages(path) -> int:
-    """The pages of a PDF file (each may take the OCR time budget), 0 for other files."""
-    return _pdf_pages(path) if Path(path).suffix.lower() == ".pdf" else 0
+    """The pages of a PDF file (each may take the OCR time budget), 0 for other files and for
+    what is not a file (a pipe named .pdf is never opened)."""
+    if Path(path).suffix.lower() != ".pdf":
+        return 0
+    try:
+        if not_a_file(os.stat(path)):
+            return 0
+    except OSError:
+        return 0
+    return _pdf_pages(path)
 
 
 def _paged(pages: list[list[str]]) -> tuple[str, tuple[int, ...]]:
@@ -105,12 +117,30 @@ def _paged(pages: list[list[str]]) -> tuple[str, tuple[int, ...]]:
     return text, tuple(min(s, len(text)) for s in starts)
 
 
+def not_a_file(st: os.stat_result) -> str | None:
+    """Why a path is no report however it is named: a pipe, a device (/dev/zero), a socket —
+    reading one would block or never end."""
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+            "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+            "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+    return f"not a file: {kind}, not read"
+
+
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        problem = not_a_file(st)
+        if problem:
+            raise InputError(problem)
+        size = st.st_size
         if size > max_bytes:
             raise InputError(f"file too large: {mb(size)} MB > limit {mb(max_bytes)} MB")
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)       # the file may have grown since its size was read
+        if len(data) > max_bytes:
+            raise InputError(f"file too large: more than {mb(max_bytes)} MB")
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror or e}") from e
     if not data:

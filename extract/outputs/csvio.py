@@ -15,6 +15,10 @@ from typing import Iterable, Iterator, Mapping
 from ..core.errors import JixiaoError
 from ..core.rows import NUMERIC_COLUMNS, cell, unsafe_text
 
+# A cell may be as long as the longest sentence a report holds (a figure row carries it): the
+# csv module's default limit (128 KB) would make a table jixiao wrote unreadable to itself.
+csv.field_size_limit((1 << 31) - 1)
+
 
 def read_rows(path: Path, *, require: tuple[str, ...] | None = None) -> list[dict]:
     """A table of an output folder as dicts, text cells as they were before the formula guard.

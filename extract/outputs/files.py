@@ -13,6 +13,17 @@ from ..core.rows import cell, grid_rows
 from ..core.model import Grid
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# A temporary file is created readable by its owner alone; the output it becomes gets the mode
+# any new file of this process would (0644 under the usual umask), whichever library wrote it.
+_MODE = 0o666 & ~_umask()
+
+
 @contextmanager
 def atomic(path: Path, encoding: str | None = "utf-8", *, binary: bool = False):
     """A file handle whose content replaces `path` only when the block completes."""
@@ -26,6 +37,7 @@ def atomic(path: Path, encoding: str | None = "utf-8", *, binary: bool = False):
         else:
             with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
                 yield fh
+        os.chmod(tmp, _MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -42,6 +54,7 @@ def atomic_path(path: Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -27,9 +27,31 @@ def _arrow_type(column: str, kinds: Iterable[str]):
     return pa.string()      # text, decimals (exact, as written) and columns never filled
 
 
+_BLOCK = 1 << 18               # bytes of CSV parsed at a time: flat memory on long tables
+_MAX_BLOCK = (1 << 31) - 1     # the reader's limit (int32)
+
+
 def write_parquet(csv_path: Path, columns: tuple[str, ...], kinds: Mapping[str, Iterable[str]]) -> Path:
     """The CSV's rows as Parquet: text cells lose the apostrophe that guards them against
-    spreadsheet formulas in the CSV; numbers are typed, decimals stay exact text."""
+    spreadsheet formulas in the CSV; numbers are typed, decimals stay exact text.
+
+    The CSV is parsed in blocks of 256 KB; a row longer than a block (one sentence of a
+    megabyte, a check citing 40,000 figures) cannot be parsed across two, so the block grows
+    to hold the longest row — memory then follows that row, never the table."""
+    import pyarrow as pa
+
+    block, size = _BLOCK, Path(csv_path).stat().st_size
+    while True:
+        try:
+            return _write_parquet(csv_path, columns, kinds, block)
+        except pa.ArrowInvalid as e:
+            if "straddl" not in str(e) or block >= min(size + 1, _MAX_BLOCK):
+                raise
+            block = min(block * 8, size + 1, _MAX_BLOCK)
+
+
+def _write_parquet(csv_path: Path, columns: tuple[str, ...], kinds: Mapping[str, Iterable[str]],
+                   block: int) -> Path:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -37,7 +59,7 @@ def write_parquet(csv_path: Path, columns: tuple[str, ...], kinds: Mapping[str, 
 
     types = {c: _arrow_type(c, kinds.get(c, ())) for c in columns}
     guarded = [i for i, c in enumerate(columns) if c not in NUMERIC_COLUMNS]
-    reader = pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=1 << 18, use_threads=False),
+    reader = pacsv.open_csv(csv_path, read_options=pacsv.ReadOptions(block_size=block, use_threads=False),
                             parse_options=pacsv.ParseOptions(newlines_in_values=True),
                             convert_options=pacsv.ConvertOptions(column_types=types,
                                                                  strings_can_be_null=False))
