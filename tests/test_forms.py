@@ -75,3 +75,25 @@ def test_a_total_of_zero_over_its_parts_is_flagged_with_the_cells(patterns):
     assert "年度资金总额全年预算数0万元" in "".join(c.message for c in flags)
     money = {f.figure_id: f for f in a.figures}
     assert all(money[i].kind == "money" for c in flags for i in c.figure_ids)
+
+
+@pytest.mark.parametrize("written, flagged", [("{good}", False), ("8.00", True), ("{weight}", None)])
+def test_the_funds_points_follow_rate_times_weight(patterns, written, flagged):
+    """The whole funds row's 得分 = 执行率 × 分值 (capped at 分值): a score of another product is
+    a `score_rule` notice citing the score, the rate and the weight."""
+    form = formgen.make_form(4)
+    whole = form.funds[0]
+    good, weight = formgen.num(whole.score), formgen.num(whole.weight)
+    text = formgen.render(form, "pipes")
+    line = next(ln for ln in text.splitlines() if formgen.FUNDS_LABELS[0] in ln)
+    stated = written.format(good=good, weight=weight)
+    head, _, tail = line.rpartition(good)          # the row's last cell is its 得分
+    a = analyse(Document("f.txt", "f.txt", "txt", text.replace(line, head + stated + tail)), patterns)
+    rules = [c for c in a.checks if c.check == "score_rule" and c.status != "not_assessable"]
+    assert len(rules) == 1
+    if flagged is None:      # full marks: flagged only where the rate falls short of 100 %
+        flagged = whole.rate * whole.weight / 100 < whole.weight - formgen.Decimal("0.5")
+    assert (rules[0].status == "fail") == flagged, (stated, whole)
+    assert len(rules[0].figure_ids) == 3
+    if flagged:
+        assert rules[0].severity == "notice" and stated in rules[0].message

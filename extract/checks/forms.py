@@ -141,3 +141,28 @@ def targets(ctx) -> Iterator[CheckResult]:
                 yield ctx.result("target_unmet", "pass", cited, message_key="target_unmet.pass_marked_down",
                                  **common)
 
+
+
+_HALF = Decimal("0.5")
+
+
+def score_rules(ctx) -> Iterator[CheckResult]:
+    """The points against the standard form's own rule: the whole funds row's 得分 = 执行率 ×
+    分值, capped at 分值. A 得分 written without decimals may be the product rounded to whole
+    points, so it stands for ±0.5 here. A row that meets its target and still loses points is
+    not flagged: marking down is the scorer's judgement, not a contradiction of the form."""
+    for form in ctx.forms:
+        for row, cells in form.rows:
+            rate, weight, score = cells.get("rate"), cells.get("weight"), cells.get("score")
+            if row.row_type == "funds" and row.row_id in form.whole and rate and weight and score:
+                w = weight.value_base
+                want = ctx.of(rate).scale(w / HUNDRED)
+                want = type(want)(min(want.lo, w), min(want.hi, w))
+                got = ctx.of(score)
+                if "." not in score.surface:
+                    got = type(got)(got.lo - _HALF, got.hi + _HALF)
+                status = "pass" if got.overlaps(want) else "fail"
+                yield ctx.result("score_rule", status, [score, rate, weight], stated=got, expected=want,
+                                 within=True, key=row.row_id, message_key=f"score_rule.rate_{status}",
+                                 name=row.level3, score=score.surface, rate=rate.surface,
+                                 weight=weight.surface, want=fmt(min(w, rate.value_base * w / HUNDRED)))

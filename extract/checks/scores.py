@@ -20,6 +20,11 @@ def _table_scores(ctx: Context):
     return by_table
 
 
+@check("score_rule", "notice")
+def score_rule(ctx: Context) -> Iterator[CheckResult]:
+    yield from forms.score_rules(ctx)
+
+
 @check("score_over_weight", "error")
 def score_over_weight(ctx: Context) -> Iterator[CheckResult]:
     yield from forms.novel(_overs(ctx), forms.row_scores(ctx), ctx.forms)
