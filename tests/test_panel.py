@@ -81,6 +81,11 @@ def test_metadata_from_a_forms_header_fields(text, unit, project, kind, grade):
     assert (m.unit, m.project, m.report_type, m.grade) == (unit, project, kind, grade)
 
 
+def test_a_sites_clock_above_the_form_is_not_its_year():
+    text = "今天是：2025年12月04日\n2021年中央对地方专项转移支付绩效目标自评表\n单位名称 某县市场监管局\n"
+    assert read_metadata(text, Layout(text)).year == 2021
+
+
 def test_a_narrative_report_keeps_its_title_and_signature_before_a_forms_fields():
     text = ("某县2023年乡村道路改造项目\n项目支出绩效自评报告\n\n项目名称 | 某县2023年乡村道路改造项目\n"
             "主管部门 | 某县交通局 | 实施单位 | 某县公路养护站\n")
