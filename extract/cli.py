@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                           "status error (default); never: exit 0 once the tables are written")
     run.add_argument("--force", action="store_true",
                      help="redo every document, even those done by an earlier run")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="try again the documents an earlier run recorded as hung (timeout), "
+                          "crashed or out of memory; without it a re-run keeps their error rows")
     dask = run.add_mutually_exclusive_group()
     dask.add_argument("--dask", choices=["local"], help="run on a local Dask cluster of --workers processes")
     dask.add_argument("--scheduler", metavar="ADDRESS",
@@ -210,7 +213,7 @@ def _run(args) -> int:
         print(f"jixiao: {problem}", file=sys.stderr)
         return EXIT_UNUSABLE
     summary = run_batch(args.inputs, args.out, patterns=args.patterns, workers=max(1, args.workers),
-                        force=args.force, dask=args.scheduler or args.dask,
+                        force=args.force, retry_failed=args.retry_failed, dask=args.scheduler or args.dask,
                         progress=_Bar() if sys.stderr.isatty() else _Lines(),
                         strict=args.strict, max_bytes=int(args.max_mb * 1024 * 1024),
                         timeout=args.timeout or None, max_memory=args.max_memory or None,

@@ -255,11 +255,19 @@ def test_a_hanging_document_times_out_and_the_batch_goes_on(tmp_path, workers):
     assert summary.status == {"ok": 2, "error": 1}
     figures = {r["doc_id"] for r in _rows(tmp_path / "out" / "figures.csv")}
     assert figures == {"a.txt", "z.txt"}
-    # not stored as done: the next run tries it again
+    # recorded: a re-run does not wait for it again, keeps its row, and tries it only when asked
     progress = Record()
     run_batch([inputs], tmp_path / "out", workers=workers, timeout=0.5, processor=misbehaving,
               progress=progress)
+    assert progress.done == []
+    docs = {r["doc_id"]: r for r in _rows(tmp_path / "out" / "documents.csv")}
+    assert docs["slow.txt"]["error"] == "timeout after 3 s" and docs["a.txt"]["status"] == "ok"
+    progress = Record()
+    run_batch([inputs], tmp_path / "out", workers=workers, timeout=0.5, processor=misbehaving,
+              progress=progress, retry_failed=True)
     assert progress.done == ["slow.txt"]
+    docs = {r["doc_id"]: r for r in _rows(tmp_path / "out" / "documents.csv")}
+    assert docs["slow.txt"]["error"] == "timeout after 0.5 s"
 
 
 def test_a_crashing_or_memory_hungry_document_is_an_error_row(tmp_path):
@@ -273,6 +281,18 @@ def test_a_crashing_or_memory_hungry_document_is_an_error_row(tmp_path):
     assert docs["huge.txt"]["error"] == "out of memory"
     assert [docs[n]["status"] for n in ("a.txt", "b.txt", "c.txt")] == ["ok"] * 3
     assert summary.status == {"ok": 3, "error": 2}
+
+
+def test_one_document_left_is_still_read_in_a_worker(tmp_path):
+    """With two workers, a re-run with only the crashing document left keeps its isolation:
+    the crash is its row, not the end of the run."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(CORPUS / "xiang-errors-2023.txt", inputs / "crash.txt")
+    summary = run_batch([inputs], tmp_path / "out", workers=2, processor=misbehaving)
+    assert summary.status == {"error": 1}
+    docs = {r["doc_id"]: r for r in _rows(tmp_path / "out" / "documents.csv")}
+    assert docs["crash.txt"]["error"] == "worker crashed: killed by SIGKILL"
 
 
 def test_dask_local_cluster_writes_what_local_workers_write(one_worker, tmp_path):

@@ -155,5 +155,7 @@ def test_a_batch_passes_its_threads_to_the_engine(monkeypatch, tmp_path):
 
     monkeypatch.setattr(ocr, "cores", lambda: 6)
     shutil.copy(CORPUS / "jiedao-2022.txt", tmp_path / "a.txt")
-    run_batch([tmp_path / "a.txt"], tmp_path / "out", workers=3, processor=record, page_timeout=12)
-    assert seen == [Ocr("rapidocr", threads=6, page_timeout=12)]  # one document: this process
+    run_batch([tmp_path / "a.txt"], tmp_path / "out", workers=1, processor=record, page_timeout=12)
+    assert seen == [Ocr("rapidocr", threads=6, page_timeout=12)]  # one process reads: every core
+    from extract.batch import _ocr_threads
+    assert _ocr_threads(None, 3, 1) == 6 and _ocr_threads(None, 3, 5) == 2 and _ocr_threads(None, 2, 2) == 3

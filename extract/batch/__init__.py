@@ -25,7 +25,7 @@ from .cluster import run_on_dask
 from .discover import discover
 from .merge import merge
 from .plan import STATE, Item, Settings, lock, pipeline_version, plan, read_manifest, write_manifest
-from .shards import Outcome, outcome, read_meta, shard_path
+from .shards import Outcome, outcome, read_meta, shard_path, store
 from .workers import in_process, pool
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,15 @@ class Progress(Protocol):
 
 def run_batch(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
               patterns: str | os.PathLike | None = None, workers: int = 1, force: bool = False,
-              dask: str | None = None, progress: Progress | None = None, **options) -> Summary:
+              dask: str | None = None, progress: Progress | None = None, retry_failed: bool = False,
+              **options) -> Summary:
     """Process every input not done yet, then write all tables; see the module docstring.
 
     `options` are the fields of Settings (strict, max_bytes, timeout, max_memory, collect,
-    processor). `dask` is "local" or a scheduler address (tcp://host:8786).
+    processor). `dask` is "local" or a scheduler address (tcp://host:8786). A document that
+    hung, crashed or ran out of memory is recorded and not tried again by a re-run unless
+    `retry_failed` (or `force`). With more than one worker even a single document is read in a
+    worker process, under the memory guard and the time limit, never in this one.
     """
     t0 = time.perf_counter()
     outdir = Path(outdir)
@@ -83,13 +87,15 @@ def run_batch(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
     with lock(outdir):
         version = pipeline_version(folder, settings.max_bytes, settings.ocr)
         items = plan(found.files, version, {} if force else read_manifest(outdir))
-        todo = [i for i in items if force or not shard_path(outdir, i.key).is_file()]
+        todo = [i for i in items if force or not shard_path(outdir, i.key).is_file()
+                or (retry_failed and read_meta(outdir, i.key).get("failure"))]
         log.info("planned %d documents, %d to do, in %.1f s", len(items), len(todo), time.perf_counter() - t0)
         failed: dict[int, dict] = {}
 
         def done(item: Item, meta: dict, report: Report | None, failure: dict | None = None) -> None:
             if failure is not None:
                 failed[item.index] = failure
+                store(outdir, failure)
             if summary.reports is not None:
                 summary.reports[item.index] = report
             if progress:
@@ -102,7 +108,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], outdir: str | os.PathLike, *,
         try:
             if dask:
                 run_on_dask(todo, settings, dask, workers, done)
-            elif workers > 1 and len(todo) > 1:
+            elif workers > 1 and todo:
                 pool(todo, settings, workers, done)
             else:
                 in_process(todo, settings, done)
@@ -128,7 +134,7 @@ def _ocr_threads(dask: str | None, workers: int, todo: int) -> int:
     (one on a remote Dask cluster, whose workers run one thread each)."""
     if dask and dask != "local":
         return 1
-    return threads_for(min(workers, todo) if dask or (workers > 1 and todo > 1) else 1)
+    return threads_for(min(workers, todo) if dask or (workers > 1 and todo) else 1)
 
 
 def _resumed_report(outdir: Path, item: Item) -> Report:

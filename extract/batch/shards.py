@@ -70,9 +70,13 @@ def document(item: Item, settings: Settings) -> tuple[dict, Report]:
 
 
 def failure(item: Item, message: str) -> tuple[dict, Report]:
-    """The payload of a document that hung, crashed or ran out of memory (not stored)."""
+    """The payload of a document that hung, crashed or ran out of memory. It is stored like any
+    result, marked `failure`, so a re-run does not spend the same time limit on the same file
+    again; `jixiao run --retry-failed` (or `--force`) tries it once more."""
     report = error_report(item.path, item.doc_id, message)
-    return payload(report, item), report
+    data = payload(report, item)
+    data["meta"]["failure"] = True
+    return data, report
 
 
 def shard_path(outdir: Path, key: str) -> Path:
