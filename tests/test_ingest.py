@@ -212,3 +212,21 @@ def test_unknown_ocr_engine_is_a_bug_not_a_bad_document():
 def test_timeout_on_a_text_file(tmp_path):
     assert error_of(SAMPLE, timeout=-1).startswith("timeout: ")
     assert read_document(SAMPLE, "s", timeout=60).text
+
+
+def test_a_table_nested_in_a_word_cell_is_read_in_that_cell():
+    """python-docx's cell text leaves nested tables out; their cells are part of the report."""
+    import io
+
+    from extract.ingest.docx import docx_text
+
+    d = docx.Document()
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text, t.cell(1, 0).text = "项目", "资金", "设备购置"
+    inner = t.cell(1, 1).add_table(rows=2, cols=2)
+    for r, (name, amount) in enumerate((("中央资金", "120万元"), ("县级配套", "30万元"))):
+        inner.cell(r, 0).text, inner.cell(r, 1).text = name, amount
+    buf = io.BytesIO()
+    d.save(buf)
+    assert docx_text(buf.getvalue(), 10 ** 8).splitlines() == [
+        "项目 | 资金", "设备购置 | 中央资金 / 120万元；县级配套 / 30万元"]

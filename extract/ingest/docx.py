@@ -58,9 +58,37 @@ def _docx_blocks(body, parent):
                 cells, last = [], None
                 for cell in row.cells:  # a cell spanning columns comes back once per column
                     if cell._tc is not last:
-                        cells.append(cell.text.replace("\n", " "))
+                        cells.append(_cell_text(cell._tc, parent))
                     last = cell._tc
                 yield " | ".join(cells)
         elif el.tag == qn("w:sdt"):  # content control: its paragraphs are body text too
             for content in el.iterchildren(qn("w:sdtContent")):
                 yield from _docx_blocks(content, parent)
+
+
+def _cell_text(tc, parent) -> str:
+    """A table cell's text on one line: its paragraphs, and a table nested in it (python-docx's
+    `cell.text` leaves those out) as its rows — cells joined by ` / `, rows by `；` — so nothing
+    of it is lost and the outer row stays one line of `cell | cell`."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    parts = []
+    for el in tc.iterchildren():
+        if el.tag == qn("w:p"):
+            parts.append(Paragraph(el, parent).text.replace("\n", " "))
+        elif el.tag == qn("w:tbl"):
+            rows = []
+            for row in Table(el, parent).rows:
+                cells, last = [], None
+                for cell in row.cells:
+                    if cell._tc is not last:
+                        cells.append(_cell_text(cell._tc, parent))
+                    last = cell._tc
+                rows.append(" / ".join(c for c in cells if c))
+            parts.append("；".join(r for r in rows if r))
+        elif el.tag == qn("w:sdt"):
+            for content in el.iterchildren(qn("w:sdtContent")):
+                parts.append(_cell_text(content, parent))
+    return " ".join(p for p in parts if p)
