@@ -13,6 +13,7 @@ from typing import Iterable
 
 from ..core import rows
 from ..core.errors import InputError
+from ..core.names import encodable
 from ..core.patterns import load_patterns
 from ..ingest.ocr import Ocr
 from ..outputs.csvio import column_kinds, csv_body
@@ -83,14 +84,6 @@ def shard_path(outdir: Path, key: str) -> Path:
     return Path(outdir) / STATE / "docs" / f"{key}.json"
 
 
-def _unencodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-        return False
-    except UnicodeEncodeError:
-        return True
-
-
 def store(outdir: str | os.PathLike, data: dict) -> None:
     """Write the document's text and tables, then its shard (the shard's presence means "done").
 
@@ -103,7 +96,7 @@ def store(outdir: str | os.PathLike, data: dict) -> None:
     for grid in data.get("grids", ()):
         write_grid(grid_path(Path(outdir), meta["doc_id"], grid.name), grid)
     head = json.dumps(meta, ensure_ascii=False, default=str)
-    if not head.isascii() and _unencodable(head):    # a file name that is not UTF-8: escaped, kept exact
+    if not head.isascii() and not encodable(head):    # a file name that is not UTF-8: escaped, kept exact
         head = json.dumps(meta, default=str)
     sections = {"meta": head, **data["csv"]}
     index, at = {}, 0

@@ -8,14 +8,21 @@ from __future__ import annotations
 import os
 
 
+def encodable(text: str) -> bool:
+    """Whether UTF-8 can hold `text` (a name read from the file system may not)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def shown(name: str | os.PathLike) -> str:
     """`name` as text that any UTF-8 output can hold."""
     text = os.fspath(name)
-    try:
-        text.encode("utf-8")
+    if encodable(text):
         return text
-    except UnicodeEncodeError:
-        raw = os.fsencode(text)
+    raw = os.fsencode(text)
     for encoding in ("utf-8", "gb18030"):
         try:
             return raw.decode(encoding)

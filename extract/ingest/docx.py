@@ -55,15 +55,21 @@ def _docx_blocks(body, parent):
             yield Paragraph(el, parent).text
         elif el.tag == qn("w:tbl"):
             for row in Table(el, parent).rows:
-                cells, last = [], None
-                for cell in row.cells:  # a cell spanning columns comes back once per column
-                    if cell._tc is not last:
-                        cells.append(_cell_text(cell._tc, parent))
-                    last = cell._tc
-                yield " | ".join(cells)
+                yield " | ".join(_row_cells(row, parent))
         elif el.tag == qn("w:sdt"):  # content control: its paragraphs are body text too
             for content in el.iterchildren(qn("w:sdtContent")):
                 yield from _docx_blocks(content, parent)
+
+
+def _row_cells(row, parent) -> list[str]:
+    """A table row's cells' text, a cell spanning columns once (python-docx gives it once per
+    column it spans)."""
+    cells, last = [], None
+    for cell in row.cells:
+        if cell._tc is not last:
+            cells.append(_cell_text(cell._tc, parent))
+        last = cell._tc
+    return cells
 
 
 def _cell_text(tc, parent) -> str:
@@ -79,14 +85,7 @@ def _cell_text(tc, parent) -> str:
         if el.tag == qn("w:p"):
             parts.append(Paragraph(el, parent).text.replace("\n", " "))
         elif el.tag == qn("w:tbl"):
-            rows = []
-            for row in Table(el, parent).rows:
-                cells, last = [], None
-                for cell in row.cells:
-                    if cell._tc is not last:
-                        cells.append(_cell_text(cell._tc, parent))
-                    last = cell._tc
-                rows.append(" / ".join(c for c in cells if c))
+            rows = (" / ".join(c for c in _row_cells(row, parent) if c) for row in Table(el, parent).rows)
             parts.append("；".join(r for r in rows if r))
         elif el.tag == qn("w:sdt"):
             for content in el.iterchildren(qn("w:sdtContent")):
